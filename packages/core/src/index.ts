@@ -1,1 +1,70 @@
-export {};
+/**
+ * `@kraikub/core`: the OAuth 2.0 authorization server protocol as pure
+ * rules and use cases over storage, clock and crypto ports.
+ *
+ * @packageDocumentation
+ */
+export type {
+  AuthorizationServerConfig,
+  AuthorizationServerConfigInput,
+} from './config.ts';
+export {
+  clientRecordSchema,
+  configSchema,
+  parseConfig,
+  redirectUriSchema,
+  scopeTokenPattern,
+} from './config.ts';
+export { base64url, decodeBase64url, hashSecret, systemClock, webCrypto } from './crypto.ts';
+export type {
+  ErrorRedirect,
+  InvalidClientError,
+  OAuthError,
+  OAuthErrorCode,
+  OAuthErrorOf,
+} from './errors.ts';
+export { invalidClient, isOAuthError, oauthError, StorageUnavailableError, withRedirect } from './errors.ts';
+export type { Params, ParamsInput } from './params.ts';
+export { normalizeParams } from './params.ts';
+export type {
+  AccessTokenRecord,
+  ClientRecord,
+  ClientStore,
+  Clock,
+  CodeRecord,
+  ConsumeCodeResult,
+  Crypto,
+  GrantRecordBase,
+  GrantStore,
+  GrantType,
+  IssueTokensResult,
+  Keyed,
+  RefreshRotation,
+  RefreshTokenRecord,
+  RotateRefreshTokenResult,
+  StoredCode,
+  TokenEndpointAuthMethod,
+  TokenIssue,
+  TokenKey,
+} from './ports.ts';
+export type { AuthorizationRequest, ClientSummary } from './rules/authorization-request.ts';
+export { validateAuthorizationRequest } from './rules/authorization-request.ts';
+export type { PresentedCredentials } from './rules/client-authentication.ts';
+export { authenticateClient, readClientCredentials } from './rules/client-authentication.ts';
+export type { CodeRedemption } from './rules/grants.ts';
+export { checkCodeRedemption, checkRefreshToken, reuseDecision } from './rules/grants.ts';
+export type { PkceChallenge } from './rules/pkce.ts';
+export { checkChallenge, checkVerifier, pkcePattern } from './rules/pkce.ts';
+export type { ResolvedRedirectUri } from './rules/redirect-uri.ts';
+export { resolveRedirectUri } from './rules/redirect-uri.ts';
+export { isSubset, narrowScopes, parseScope, requestedScopes } from './rules/scope.ts';
+export type { GeneratedSecret } from './secrets.ts';
+export { generateClientSecret } from './secrets.ts';
+export type { AuthorizationServer, AuthorizationServerOptions } from './server.ts';
+export { createAuthorizationServer } from './server.ts';
+export type { MintedToken, ParsedToken, TokenKind } from './tokens.ts';
+export { mintToken, newGrantId, parseToken, tokenPrefixes } from './tokens.ts';
+export type { Approval, AuthorizationResponse } from './use-cases/approve.ts';
+export type { AuthorizationServerMetadata } from './use-cases/metadata.ts';
+export type { AccessTokenInfo, IntrospectionResponse } from './use-cases/revoke-introspect.ts';
+export type { EndpointRequest, TokenResponse } from './use-cases/token.ts';

@@ -1,0 +1,223 @@
+import {
+  type AccessTokenRecord,
+  type Clock,
+  type CodeRecord,
+  type ConsumeCodeResult,
+  type GrantStore,
+  type IssueTokensResult,
+  type RefreshRotation,
+  type RefreshTokenRecord,
+  type RotateRefreshTokenResult,
+  type StoredCode,
+  systemClock,
+  type TokenIssue,
+  type TokenKey,
+} from '@kraikub/core';
+
+/** Options of {@link MemoryGrantStore}. */
+export interface MemoryGrantStoreOptions {
+  /** The clock expiry is judged by; inject a fake one in tests. Default: `Date.now()`. */
+  readonly clock?: Clock;
+  /** Milliseconds of clock time between sweeps of expired records. Default 30 000. */
+  readonly sweepIntervalMs?: number;
+}
+
+interface CodeEntry {
+  readonly record: CodeRecord;
+  consumed: boolean;
+}
+
+type Kind = 'code' | 'access' | 'refresh';
+
+/** Everything the store holds, keyed by token hash: for tests and the conformance suite's key check. */
+export interface MemoryGrantStoreSnapshot {
+  readonly codes: Readonly<Record<string, { readonly record: CodeRecord; readonly consumed: boolean }>>;
+  readonly accessTokens: Readonly<Record<string, AccessTokenRecord>>;
+  readonly refreshTokens: Readonly<Record<string, RefreshTokenRecord>>;
+  readonly revokedGrants: Readonly<Record<string, number>>;
+}
+
+/**
+ * A {@link GrantStore} in process memory: the embedded default.
+ *
+ * Atomic by construction: every operation reads and writes with no `await`
+ * in between, so on one event loop no two operations interleave. Expired
+ * records are swept lazily as writes happen (no timer keeps the process
+ * alive), so memory stays bounded by what is live.
+ *
+ * @example
+ * ```ts
+ * import { MemoryGrantStore } from '@kraikub/adapter-memory';
+ * const store = new MemoryGrantStore();
+ * const server = createAuthorizationServer({ config, clients, store });
+ * ```
+ */
+export class MemoryGrantStore implements GrantStore {
+  readonly #clock: Clock;
+  readonly #sweepIntervalMs: number;
+  #nextSweepAt: number;
+  readonly #codes = new Map<string, CodeEntry>();
+  readonly #access = new Map<string, AccessTokenRecord>();
+  readonly #refresh = new Map<string, RefreshTokenRecord>();
+  /** grant id -> the keys of its records, for revocation. */
+  readonly #grants = new Map<string, Map<string, Kind>>();
+  /** grant id -> until when its revocation is remembered. */
+  readonly #revoked = new Map<string, number>();
+
+  constructor(options: MemoryGrantStoreOptions = {}) {
+    this.#clock = options.clock ?? systemClock;
+    this.#sweepIntervalMs = options.sweepIntervalMs ?? 30_000;
+    this.#nextSweepAt = this.#clock.now() + this.#sweepIntervalMs;
+  }
+
+  async saveCode(key: TokenKey, record: CodeRecord): Promise<void> {
+    this.#maybeSweep();
+    this.#codes.set(key.hash, { record, consumed: false });
+    this.#index(record.grantId, key.hash, 'code');
+  }
+
+  async findCode(key: TokenKey): Promise<StoredCode | undefined> {
+    const entry = this.#liveCode(key);
+    return entry === undefined ? undefined : { record: entry.record, consumed: entry.consumed };
+  }
+
+  async consumeCode(key: TokenKey, tokens: TokenIssue): Promise<ConsumeCodeResult> {
+    this.#maybeSweep();
+    const entry = this.#liveCode(key);
+    if (entry === undefined) return { status: 'not_found' };
+    if (entry.consumed) return { status: 'replayed', grantId: entry.record.grantId };
+    // The tombstone: the entry stays (consumed) until the code's own expiry.
+    entry.consumed = true;
+    this.#write(tokens);
+    return { status: 'consumed', record: entry.record };
+  }
+
+  async issueTokens(issue: TokenIssue): Promise<IssueTokensResult> {
+    this.#maybeSweep();
+    if (this.#isRevoked(issue.grantId)) return { status: 'grant_revoked' };
+    this.#write(issue);
+    return { status: 'issued' };
+  }
+
+  async findAccessToken(key: TokenKey): Promise<AccessTokenRecord | undefined> {
+    return this.#live(this.#access.get(key.hash), key);
+  }
+
+  async findRefreshToken(key: TokenKey): Promise<RefreshTokenRecord | undefined> {
+    return this.#live(this.#refresh.get(key.hash), key);
+  }
+
+  async rotateRefreshToken(
+    old: TokenKey,
+    rotation: RefreshRotation,
+    next: TokenIssue,
+  ): Promise<RotateRefreshTokenResult> {
+    this.#maybeSweep();
+    const record = this.#live(this.#refresh.get(old.hash), old);
+    if (record === undefined) return { status: 'not_found' };
+    if (record.rotation !== undefined) return { status: 'reused', record };
+    this.#refresh.set(old.hash, { ...record, rotation });
+    this.#write(next);
+    return { status: 'rotated' };
+  }
+
+  async revokeAccessToken(key: TokenKey): Promise<void> {
+    if (this.#access.delete(key.hash)) this.#grants.get(key.grantId)?.delete(key.hash);
+  }
+
+  async revokeGrant(grantId: string, retainUntil: number): Promise<void> {
+    this.#maybeSweep();
+    this.#revoked.set(grantId, Math.max(retainUntil, this.#revoked.get(grantId) ?? 0));
+    const keys = this.#grants.get(grantId);
+    if (keys === undefined) return;
+    for (const [hash, kind] of keys) this.#mapOf(kind).delete(hash);
+    this.#grants.delete(grantId);
+  }
+
+  /** A copy of everything stored (expired records included until swept). */
+  snapshot(): MemoryGrantStoreSnapshot {
+    const codes: Record<string, { record: CodeRecord; consumed: boolean }> = {};
+    for (const [hash, entry] of this.#codes) codes[hash] = { record: entry.record, consumed: entry.consumed };
+    return {
+      codes,
+      accessTokens: Object.fromEntries(this.#access),
+      refreshTokens: Object.fromEntries(this.#refresh),
+      revokedGrants: Object.fromEntries(this.#revoked),
+    };
+  }
+
+  /** How many records (codes, tokens, revoked grants) are held: for memory checks. */
+  get size(): number {
+    return this.#codes.size + this.#access.size + this.#refresh.size + this.#revoked.size;
+  }
+
+  /** Drops every expired record now. */
+  sweep(): void {
+    const now = this.#clock.now();
+    this.#nextSweepAt = now + this.#sweepIntervalMs;
+    for (const [grantId, keys] of this.#grants) {
+      for (const [hash, kind] of keys) {
+        if (this.#expiresAt(kind, hash) <= now) {
+          this.#mapOf(kind).delete(hash);
+          keys.delete(hash);
+        }
+      }
+      if (keys.size === 0) this.#grants.delete(grantId);
+    }
+    for (const [grantId, until] of this.#revoked) if (until <= now) this.#revoked.delete(grantId);
+  }
+
+  #maybeSweep(): void {
+    if (this.#clock.now() >= this.#nextSweepAt) this.sweep();
+  }
+
+  #expiresAt(kind: Kind, hash: string): number {
+    if (kind === 'code') return this.#codes.get(hash)?.record.expiresAt ?? 0;
+    return (kind === 'access' ? this.#access : this.#refresh).get(hash)?.expiresAt ?? 0;
+  }
+
+  #mapOf(kind: Kind): Map<string, unknown> {
+    if (kind === 'code') return this.#codes;
+    return kind === 'access' ? this.#access : this.#refresh;
+  }
+
+  #index(grantId: string, hash: string, kind: Kind): void {
+    let keys = this.#grants.get(grantId);
+    if (keys === undefined) {
+      keys = new Map();
+      this.#grants.set(grantId, keys);
+    }
+    keys.set(hash, kind);
+  }
+
+  #write(issue: TokenIssue): void {
+    const { accessToken, refreshToken } = issue;
+    this.#access.set(accessToken.key.hash, accessToken.record);
+    this.#index(issue.grantId, accessToken.key.hash, 'access');
+    if (refreshToken !== undefined) {
+      this.#refresh.set(refreshToken.key.hash, refreshToken.record);
+      this.#index(issue.grantId, refreshToken.key.hash, 'refresh');
+    }
+  }
+
+  #liveCode(key: TokenKey): CodeEntry | undefined {
+    const entry = this.#codes.get(key.hash);
+    if (entry === undefined || entry.record.grantId !== key.grantId) return undefined;
+    if (entry.record.expiresAt <= this.#clock.now() || this.#isRevoked(key.grantId)) return undefined;
+    return entry;
+  }
+
+  #isRevoked(grantId: string): boolean {
+    const until = this.#revoked.get(grantId);
+    return until !== undefined && until > this.#clock.now();
+  }
+
+  #live<R extends { readonly expiresAt: number; readonly grantId: string }>(
+    record: R | undefined,
+    key: TokenKey,
+  ): R | undefined {
+    if (record === undefined || record.grantId !== key.grantId) return undefined;
+    if (record.expiresAt <= this.#clock.now() || this.#isRevoked(record.grantId)) return undefined;
+    return record;
+  }
+}

@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import type { ClientRecord } from './ports.ts';
+
+/**
+ * One scope token: `1*( %x21 / %x23-5B / %x5D-7E )`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+ */
+export const scopeTokenPattern = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+const loopbackHosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+const forbiddenSchemes = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:']);
+
+function isSecureUrl(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && loopbackHosts.has(url.hostname));
+}
+
+const issuerSchema = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
+    return;
+  }
+  // RFC 8414 section 2: https, no query, no fragment (http allowed on loopback for development).
+  if (!isSecureUrl(url)) ctx.addIssue({ code: 'custom', message: 'must use https (http only on localhost)' });
+  if (url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
+    ctx.addIssue({ code: 'custom', message: 'must have no query or fragment' });
+  }
+});
+
+const pathSchema = z.string().regex(/^\/[\x21-\x7e]*$/, 'must be a path starting with /');
+const seconds = (max: number) => z.number().int().positive().max(max);
+
+/**
+ * The configuration schema. {@link createAuthorizationServer} validates its
+ * `config` with it; every field but `issuer` and `scopes` has a default.
+ */
+export const configSchema = z
+  .object({
+    /** Issuer identifier: `iss` in responses and metadata. */
+    issuer: issuerSchema,
+    /** Supported scopes, each with a description a consent screen can show. */
+    scopes: z.record(z.string().regex(scopeTokenPattern, 'must be a valid scope token'), z.string()),
+    /** Lifetimes in seconds. */
+    ttl: z
+      .object({
+        /** Authorization code lifetime (RFC 6749 section 4.1.2: 10 minutes at most). */
+        code: seconds(600).default(60),
+        accessToken: seconds(366 * 24 * 3600).default(3600),
+        refreshToken: seconds(5 * 366 * 24 * 3600).default(30 * 24 * 3600),
+      })
+      .default({ code: 60, accessToken: 3600, refreshToken: 30 * 24 * 3600 }),
+    /** Require PKCE from every client, not only public ones (RFC 9700 section 2.1.1 recommends it). */
+    requirePkce: z.boolean().default(false),
+    /** Longest `state` accepted, in characters. */
+    maxStateLength: z.number().int().min(16).max(8192).default(2048),
+    /** Endpoint paths, relative to the issuer; used in metadata and by the HTTP adapter. */
+    endpoints: z
+      .object({
+        authorization: pathSchema.default('/authorize'),
+        token: pathSchema.default('/token'),
+        revocation: pathSchema.default('/revoke'),
+        introspection: pathSchema.default('/introspect'),
+      })
+      .default({
+        authorization: '/authorize',
+        token: '/token',
+        revocation: '/revoke',
+        introspection: '/introspect',
+      }),
+  })
+  .strict();
+
+/** Configuration as a caller writes it (defaults optional). */
+export type AuthorizationServerConfigInput = z.input<typeof configSchema>;
+/** Configuration after validation, with every default filled in. */
+export type AuthorizationServerConfig = z.output<typeof configSchema>;
+
+function issueText(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+/**
+ * Validates a configuration; a bad one is a programmer mistake and throws a
+ * `TypeError` naming every bad field.
+ *
+ * @example
+ * ```ts
+ * const config = parseConfig({ issuer: 'https://id.example.com', scopes: { profile: 'Your profile' } });
+ * config.ttl.code; // 60
+ * ```
+ */
+export function parseConfig(input: unknown): AuthorizationServerConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new TypeError(`Invalid authorization server config: ${issueText(result.error)}`);
+  return result.data;
+}
+
+/**
+ * A redirect URI a client may register: absolute, no fragment, https or a
+ * loopback http URL, or a private-use scheme for native apps.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc8252#section-7
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.6
+ */
+export const redirectUriSchema = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute URI' });
+    return;
+  }
+  if (value.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not contain a fragment' });
+  if (forbiddenSchemes.has(url.protocol))
+    ctx.addIssue({ code: 'custom', message: 'uses a forbidden scheme' });
+  if (url.protocol === 'http:' && !loopbackHosts.has(url.hostname)) {
+    ctx.addIssue({ code: 'custom', message: 'must use https (http only on loopback)' });
+  }
+});
+
+/**
+ * The schema of a {@link ClientRecord}, for adapters that load clients from
+ * files or databases.
+ *
+ * @example
+ * ```ts
+ * const client = clientRecordSchema.parse(JSON.parse(text));
+ * ```
+ */
+export const clientRecordSchema = z
+  .object({
+    id: z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+    name: z.string().min(1).max(256),
+    redirectUris: z.array(redirectUriSchema).default([]),
+    tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']),
+    secretHash: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url SHA-256 digest')
+      .optional(),
+    grantTypes: z
+      .array(z.enum(['authorization_code', 'refresh_token', 'client_credentials']))
+      .min(1)
+      .default(['authorization_code', 'refresh_token']),
+    scopes: z.array(z.string().regex(scopeTokenPattern, 'must be a valid scope token')),
+    defaultScopes: z.array(z.string().regex(scopeTokenPattern)).optional(),
+    requirePkce: z.boolean().optional(),
+    refreshTokenGraceSeconds: z.number().int().min(0).max(300).optional(),
+  })
+  .strict()
+  .superRefine((client, ctx) => {
+    const isPublic = client.tokenEndpointAuthMethod === 'none';
+    if (isPublic && client.secretHash !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['secretHash'], message: 'a public client has no secret' });
+    }
+    if (!isPublic && client.secretHash === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['secretHash'], message: 'a confidential client needs one' });
+    }
+    if (isPublic && client.grantTypes.includes('client_credentials')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grantTypes'],
+        message: 'client_credentials needs a confidential client',
+      });
+    }
+    if (client.grantTypes.includes('authorization_code') && client.redirectUris.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['redirectUris'],
+        message: 'authorization_code needs a redirect URI',
+      });
+    }
+    for (const scope of client.defaultScopes ?? []) {
+      if (!client.scopes.includes(scope)) {
+        ctx.addIssue({ code: 'custom', path: ['defaultScopes'], message: 'must be among the client scopes' });
+      }
+    }
+  }) satisfies z.ZodType<ClientRecord, unknown>;

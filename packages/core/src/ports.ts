@@ -1,0 +1,250 @@
+/**
+ * The ports: the interfaces core owns and adapters implement. They return
+ * plain Promises, so an adapter never needs neverthrow. A port that throws or
+ * rejects never leaks: core turns it into `server_error`, or
+ * `temporarily_unavailable` for a {@link StorageUnavailableError}.
+ *
+ * Times are milliseconds since the Unix epoch, as {@link Clock.now} returns.
+ *
+ * @module
+ */
+
+/** The grant types core implements. */
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+
+/** How a client authenticates at the token, revocation and introspection endpoints. */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/**
+ * A registered client, as a {@link ClientStore} returns it.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-2
+ */
+export interface ClientRecord {
+  /** The client identifier. */
+  readonly id: string;
+  /** Display name shown on consent screens. */
+  readonly name: string;
+  /** Registered redirect URIs, compared exactly (loopback IP port excepted). */
+  readonly redirectUris: readonly string[];
+  /** `none` makes it a public client with no secret. */
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** SHA-256 of the client secret, base64url; absent for public clients. */
+  readonly secretHash?: string;
+  /** Grant types this client may use. */
+  readonly grantTypes: readonly GrantType[];
+  /** Scopes this client may request. */
+  readonly scopes: readonly string[];
+  /** Scopes used when a request has no `scope`; without them such a request fails `invalid_scope`. */
+  readonly defaultScopes?: readonly string[];
+  /** Require PKCE even though the client is confidential. Public clients always require it. */
+  readonly requirePkce?: boolean;
+  /**
+   * Seconds after a refresh token's rotation in which a retry with the old
+   * token returns the same successor instead of revoking the grant. Default 0.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+   */
+  readonly refreshTokenGraceSeconds?: number;
+}
+
+/** Where core finds clients. */
+export interface ClientStore {
+  /** The client with this id, or `undefined`. */
+  findClient(clientId: string): Promise<ClientRecord | undefined>;
+}
+
+/**
+ * How a store finds a token: the SHA-256 of the whole token (base64url), and
+ * the grant id the token carries in the clear, so a store can keep every
+ * record of one grant together (one Redis Cluster slot, for instance).
+ */
+export interface TokenKey {
+  /** SHA-256 of the token, base64url. The raw token never reaches a store. */
+  readonly hash: string;
+  /** The grant the token belongs to (non-secret). */
+  readonly grantId: string;
+}
+
+/** Fields every persisted grant record has. */
+export interface GrantRecordBase {
+  /** The grant: links a code to every token minted from it. */
+  readonly grantId: string;
+  /** The client the record was issued to. */
+  readonly clientId: string;
+  /** Granted scopes. */
+  readonly scopes: readonly string[];
+  /** When it was issued (ms). */
+  readonly issuedAt: number;
+  /** When it expires (ms). Stores never return an expired record. */
+  readonly expiresAt: number;
+}
+
+/**
+ * An authorization code, stored under its hash.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ */
+export interface CodeRecord extends GrantRecordBase {
+  /** The resource owner who approved. */
+  readonly subject: string;
+  /** The redirect URI the code was issued for. */
+  readonly redirectUri: string;
+  /** Whether `redirect_uri` was in the authorization request (then the token request must repeat it). */
+  readonly redirectUriProvided: boolean;
+  /** PKCE challenge, when the request had one. */
+  readonly codeChallenge?: string;
+  /** PKCE method: only S256 is accepted. */
+  readonly codeChallengeMethod?: 'S256';
+}
+
+/** An access token, stored under its hash. */
+export interface AccessTokenRecord extends GrantRecordBase {
+  /** The resource owner; absent for client credentials. */
+  readonly subject?: string;
+}
+
+/**
+ * What a rotation left on the old refresh token: enough for a retry inside
+ * the grace window to re-derive the very same successor.
+ */
+export interface RefreshRotation {
+  /** When the rotation happened (ms). */
+  readonly rotatedAt: number;
+  /** Key of the successor refresh token. */
+  readonly successor: TokenKey;
+  /**
+   * Random salt the successor tokens were derived from together with the old
+   * token (only when the client has a grace window); useless without the old raw token.
+   */
+  readonly nonce?: string;
+  /** Scopes of the successor access token (may be narrower than the grant). */
+  readonly accessScopes: readonly string[];
+  /** Expiry of the successor access token (ms). */
+  readonly accessExpiresAt: number;
+}
+
+/** A refresh token, stored under its hash. */
+export interface RefreshTokenRecord extends GrantRecordBase {
+  /** The resource owner. */
+  readonly subject: string;
+  /** Set once rotated: the token is no longer usable (but for a grace retry). */
+  readonly rotation?: RefreshRotation;
+}
+
+/** A record to write, with the key it is stored under. */
+export interface Keyed<R> {
+  readonly key: TokenKey;
+  readonly record: R;
+}
+
+/** Tokens issued together for one grant. */
+export interface TokenIssue {
+  readonly grantId: string;
+  readonly accessToken: Keyed<AccessTokenRecord>;
+  readonly refreshToken?: Keyed<RefreshTokenRecord>;
+}
+
+/** A code as {@link GrantStore.findCode} returns it. */
+export interface StoredCode {
+  readonly record: CodeRecord;
+  /** True once redeemed: presenting it again is a replay. */
+  readonly consumed: boolean;
+}
+
+/** Result of {@link GrantStore.consumeCode}. */
+export type ConsumeCodeResult =
+  | { readonly status: 'consumed'; readonly record: CodeRecord }
+  | { readonly status: 'replayed'; readonly grantId: string }
+  | { readonly status: 'not_found' };
+
+/** Result of {@link GrantStore.issueTokens}. */
+export type IssueTokensResult = { readonly status: 'issued' } | { readonly status: 'grant_revoked' };
+
+/** Result of {@link GrantStore.rotateRefreshToken}. */
+export type RotateRefreshTokenResult =
+  | { readonly status: 'rotated' }
+  | { readonly status: 'reused'; readonly record: RefreshTokenRecord }
+  | { readonly status: 'not_found' };
+
+/**
+ * Persistence for codes, tokens and grants. Keys are token hashes, never raw
+ * tokens. Every record carries its expiry; a store never returns an expired
+ * record, and drops expired records by itself.
+ *
+ * `consumeCode` and `rotateRefreshToken` are atomic: under any concurrency,
+ * exactly one caller wins. `@kraikub/testkit` proves an implementation keeps
+ * this contract.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.5
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14
+ */
+export interface GrantStore {
+  /** Stores a new authorization code. */
+  saveCode(key: TokenKey, record: CodeRecord): Promise<void>;
+  /**
+   * The code, consumed or not, until its expiry; `undefined` when unknown,
+   * expired, or its grant was revoked. Core checks the token request against
+   * it before consuming, so a wrong client or verifier cannot burn a code.
+   */
+  findCode(key: TokenKey): Promise<StoredCode | undefined>;
+  /**
+   * Atomically uses up a code and stores the tokens minted from it, in one
+   * step: `consumed` exactly once (and `tokens` are stored); then `replayed`
+   * with the grant id until the code's expiry (a tombstone; nothing stored);
+   * then `not_found`. An unknown or expired code is `not_found`.
+   *
+   * One step, so that no code is ever spent without its tokens stored, and a
+   * concurrent replay (which revokes the grant) cannot make the winner fail.
+   */
+  consumeCode(key: TokenKey, tokens: TokenIssue): Promise<ConsumeCodeResult>;
+  /**
+   * Stores tokens for a grant, unless that grant was revoked (then nothing is
+   * stored and the result is `grant_revoked`).
+   */
+  issueTokens(issue: TokenIssue): Promise<IssueTokensResult>;
+  /** The access token's record, if it exists, is unexpired and its grant is not revoked. */
+  findAccessToken(key: TokenKey): Promise<AccessTokenRecord | undefined>;
+  /**
+   * The refresh token's record, if it exists, is unexpired and its grant is
+   * not revoked; a rotated token is returned with its `rotation`.
+   */
+  findRefreshToken(key: TokenKey): Promise<RefreshTokenRecord | undefined>;
+  /**
+   * Atomically rotates a refresh token: if `old` exists, is unexpired, not yet
+   * rotated and its grant not revoked, marks it rotated with `rotation` and
+   * stores `next` (the successor tokens): `rotated`. If it was already rotated:
+   * `reused` with its record (its `rotation` says by whom). Otherwise `not_found`.
+   */
+  rotateRefreshToken(
+    old: TokenKey,
+    rotation: RefreshRotation,
+    next: TokenIssue,
+  ): Promise<RotateRefreshTokenResult>;
+  /** Revokes one access token (RFC 7009). Unknown keys are ignored. */
+  revokeAccessToken(key: TokenKey): Promise<void>;
+  /**
+   * Revokes every code, access token and refresh token of the grant, and
+   * refuses tokens issued for it later; remembers the revocation until `retainUntil` (ms).
+   */
+  revokeGrant(grantId: string, retainUntil: number): Promise<void>;
+}
+
+/** The time source. Inject a fake one in tests. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+/**
+ * The cryptographic primitives core needs. {@link webCrypto} implements it
+ * on Web Crypto, which Node, Deno, Bun and workers all provide.
+ */
+export interface Crypto {
+  /** `length` bytes from a CSPRNG. */
+  randomBytes(length: number): Uint8Array;
+  /** SHA-256 of the UTF-8 encoding of `input`. */
+  sha256(input: string): Promise<Uint8Array>;
+  /** Compares two byte arrays in time that depends only on their length. */
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+}

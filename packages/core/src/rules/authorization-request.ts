@@ -1,0 +1,116 @@
+import { err, ok, type Result } from 'neverthrow';
+import type { AuthorizationServerConfig } from '../config.ts';
+import { type ErrorRedirect, type OAuthError, oauthError, withRedirect } from '../errors.ts';
+import { isWellFormed } from '../lib/response.ts';
+import { type Params, repeated, single } from '../params.ts';
+import type { ClientRecord } from '../ports.ts';
+import { checkChallenge } from './pkce.ts';
+import { resolveRedirectUri } from './redirect-uri.ts';
+import { requestedScopes } from './scope.ts';
+
+/** What a consent screen may show of a client. */
+export interface ClientSummary {
+  readonly id: string;
+  readonly name: string;
+  /** True for a confidential client (it authenticates at the token endpoint). */
+  readonly confidential: boolean;
+}
+
+/**
+ * A validated authorization request: what the host's login and consent step
+ * shows, and what {@link AuthorizationServer.approve} turns into a code.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ */
+export interface AuthorizationRequest {
+  readonly responseType: 'code';
+  readonly client: ClientSummary;
+  /** The redirect URI the response goes to. */
+  readonly redirectUri: string;
+  /** Whether `redirect_uri` was sent (then the token request must repeat it). */
+  readonly redirectUriProvided: boolean;
+  /** The requested scopes, validated. */
+  readonly scopes: readonly string[];
+  /** The client's `state`, byte-exact. */
+  readonly state: string | undefined;
+  readonly codeChallenge: string | undefined;
+  readonly codeChallengeMethod: 'S256' | undefined;
+}
+
+/** The parameters an authorization request may carry; repeats of any of them are refused. */
+const knownParameters = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+] as const;
+
+/**
+ * Validates an authorization request once its client is known. Errors found
+ * before the redirect URI is validated have no `redirect` (show a page);
+ * later ones carry the redirect, with `state` and `iss`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.4.1
+ * @see https://www.rfc-editor.org/rfc/rfc9207#section-2
+ */
+export function validateAuthorizationRequest(
+  params: Params,
+  client: ClientRecord,
+  config: AuthorizationServerConfig,
+): Result<AuthorizationRequest, OAuthError> {
+  const resolved = single(params, 'redirect_uri').andThen((uri) => resolveRedirectUri(client, uri));
+  if (resolved.isErr()) return err(resolved.error);
+  const { redirectUri, provided } = resolved.value;
+
+  // From here on errors go back to the client. A repeated or oversized state is not echoed.
+  const stateValues = params.get('state');
+  const state = stateValues?.length === 1 && stateValues[0] !== '' ? stateValues[0] : undefined;
+  const stateUsable = state !== undefined && state.length <= config.maxStateLength && isWellFormed(state);
+  const echoState = stateUsable ? state : undefined;
+  const redirect: ErrorRedirect = { redirectUri, state: echoState, iss: config.issuer };
+  const fail = (error: OAuthError) => err(withRedirect(error, redirect));
+
+  const dup = repeated(params, knownParameters);
+  if (dup !== undefined)
+    return fail(oauthError('invalid_request', `The ${dup} parameter was sent more than once.`));
+  if (state !== undefined && !stateUsable) {
+    return fail(oauthError('invalid_request', 'The state parameter is too long or not valid text.'));
+  }
+
+  const responseType = params.get('response_type')?.[0] || undefined;
+  if (responseType === undefined)
+    return fail(oauthError('invalid_request', 'The response_type parameter is missing.'));
+  if (responseType !== 'code') {
+    return fail(oauthError('unsupported_response_type', 'Only the code response_type is supported.'));
+  }
+  if (!client.grantTypes.includes('authorization_code')) {
+    return fail(oauthError('unauthorized_client', 'This client may not use the authorization code grant.'));
+  }
+
+  const scopes = requestedScopes(params.get('scope')?.[0] || undefined, client, config.scopes);
+  if (scopes.isErr()) return fail(scopes.error);
+
+  const pkceRequired =
+    client.tokenEndpointAuthMethod === 'none' || client.requirePkce === true || config.requirePkce;
+  const pkce = checkChallenge(
+    params.get('code_challenge')?.[0] || undefined,
+    params.get('code_challenge_method')?.[0] || undefined,
+    pkceRequired,
+  );
+  if (pkce.isErr()) return fail(pkce.error);
+
+  return ok({
+    responseType: 'code',
+    client: { id: client.id, name: client.name, confidential: client.tokenEndpointAuthMethod !== 'none' },
+    redirectUri,
+    redirectUriProvided: provided,
+    scopes: scopes.value,
+    state,
+    codeChallenge: pkce.value?.codeChallenge,
+    codeChallengeMethod: pkce.value?.codeChallengeMethod,
+  });
+}

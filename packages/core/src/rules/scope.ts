@@ -1,0 +1,73 @@
+import { err, ok, type Result } from 'neverthrow';
+import { scopeTokenPattern } from '../config.ts';
+import { type OAuthErrorOf, oauthError } from '../errors.ts';
+import type { ClientRecord } from '../ports.ts';
+
+type ScopeError = OAuthErrorOf<'invalid_scope'>;
+
+/**
+ * Splits a `scope` parameter into its tokens (duplicates dropped, order kept).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+ */
+export function parseScope(value: string): Result<string[], ScopeError> {
+  const tokens = value.split(' ').filter((token) => token !== '');
+  if (tokens.length === 0 || !tokens.every((token) => scopeTokenPattern.test(token))) {
+    return err(oauthError('invalid_scope', 'The scope parameter is malformed.'));
+  }
+  return ok([...new Set(tokens)]);
+}
+
+/**
+ * The scopes a request asks for: the client's defaults when it names none;
+ * every requested scope must be known to the server and allowed for the client.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+ */
+export function requestedScopes(
+  value: string | undefined,
+  client: ClientRecord,
+  supported: Readonly<Record<string, string>>,
+): Result<string[], ScopeError> {
+  if (value === undefined) {
+    const defaults = client.defaultScopes ?? [];
+    if (defaults.length === 0) return err(oauthError('invalid_scope', 'The scope parameter is required.'));
+    return ok([...defaults]);
+  }
+  return parseScope(value).andThen((scopes) => {
+    const unknown = scopes.some(
+      (scope) => !Object.hasOwn(supported, scope) || !client.scopes.includes(scope),
+    );
+    return unknown
+      ? err(
+          oauthError(
+            'invalid_scope',
+            'The requested scope is invalid, unknown, or not allowed for this client.',
+          ),
+        )
+      : ok(scopes);
+  });
+}
+
+/**
+ * A narrower scope for a refreshed access token: every requested scope must
+ * be in the grant; without `scope`, the grant's own.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
+export function narrowScopes(
+  value: string | undefined,
+  granted: readonly string[],
+): Result<string[], ScopeError> {
+  if (value === undefined) return ok([...granted]);
+  return parseScope(value).andThen((scopes) =>
+    scopes.every((scope) => granted.includes(scope))
+      ? ok(scopes)
+      : err(oauthError('invalid_scope', 'The requested scope exceeds the scope originally granted.')),
+  );
+}
+
+/** True when every scope of `subset` is in `of`. */
+export function isSubset(subset: readonly string[], of: readonly string[]): boolean {
+  return subset.every((scope) => of.includes(scope));
+}

@@ -1,0 +1,24 @@
+import { base64url, hashSecret } from './crypto.ts';
+import type { Crypto } from './ports.ts';
+
+/** A client secret to show once, and the hash to store. */
+export interface GeneratedSecret {
+  /** Show this to the client's developer once; never store it. */
+  readonly secret: string;
+  /** Store this in {@link ClientRecord.secretHash}. */
+  readonly secretHash: string;
+}
+
+/**
+ * Generates a client secret: 256 bits from the CSPRNG, base64url, with a
+ * `kbs_` prefix for secret scanners.
+ *
+ * @example
+ * ```ts
+ * const { secret, secretHash } = await generateClientSecret(webCrypto);
+ * ```
+ */
+export async function generateClientSecret(crypto: Crypto): Promise<GeneratedSecret> {
+  const secret = `kbs_${base64url(crypto.randomBytes(32))}`;
+  return { secret, secretHash: await hashSecret(crypto, secret) };
+}

@@ -1,0 +1,148 @@
+import type { ResultAsync } from 'neverthrow';
+import {
+  type AuthorizationServerConfig,
+  type AuthorizationServerConfigInput,
+  parseConfig,
+} from './config.ts';
+import { systemClock, webCrypto } from './crypto.ts';
+import type { OAuthError } from './errors.ts';
+import type { Context } from './lib/context.ts';
+import type { ParamsInput } from './params.ts';
+import type { ClientStore, Clock, Crypto, GrantStore } from './ports.ts';
+import type { AuthorizationRequest } from './rules/authorization-request.ts';
+import {
+  type Approval,
+  type AuthorizationResponse,
+  approve,
+  deny,
+  errorResponse,
+} from './use-cases/approve.ts';
+import { authorize } from './use-cases/authorize.ts';
+import { type AuthorizationServerMetadata, metadata } from './use-cases/metadata.ts';
+import {
+  type AccessTokenInfo,
+  type IntrospectionResponse,
+  introspect,
+  revoke,
+  verifyAccessToken,
+} from './use-cases/revoke-introspect.ts';
+import { type EndpointRequest, type TokenResponse, token } from './use-cases/token.ts';
+
+/** What {@link createAuthorizationServer} takes. */
+export interface AuthorizationServerOptions {
+  /** Validated with zod at creation; a bad config throws a `TypeError` naming the field. */
+  readonly config: AuthorizationServerConfigInput;
+  readonly clients: ClientStore;
+  readonly store: GrantStore;
+  /** Default: `Date.now()`. */
+  readonly clock?: Clock;
+  /** Default: Web Crypto. */
+  readonly crypto?: Crypto;
+}
+
+/**
+ * The provider: one method per protocol operation. Every method returns a
+ * `ResultAsync` whose error is an {@link OAuthError}; none throws for bad
+ * input or a failing store.
+ */
+export interface AuthorizationServer {
+  /** The validated configuration, defaults filled in. */
+  readonly config: AuthorizationServerConfig;
+  /**
+   * Validates an authorization request (query or form parameters).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+   */
+  authorize(params: ParamsInput): ResultAsync<AuthorizationRequest, OAuthError>;
+  /**
+   * Issues a code for an approved request; the response redirects with `code`, `state`, `iss`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+   */
+  approve(request: AuthorizationRequest, approval: Approval): ResultAsync<AuthorizationResponse, OAuthError>;
+  /**
+   * The `access_denied` redirect, with `state` and `iss`.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+   */
+  deny(request: AuthorizationRequest, description?: string): AuthorizationResponse;
+  /** The redirect for a redirectable authorization error; `undefined` means show an error page. */
+  errorResponse(error: OAuthError): AuthorizationResponse | undefined;
+  /**
+   * The token endpoint: authorization code, refresh token, client credentials.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-5
+   */
+  token(request: EndpointRequest): ResultAsync<TokenResponse, OAuthError>;
+  /**
+   * Token revocation.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7009
+   */
+  revoke(request: EndpointRequest): ResultAsync<void, OAuthError>;
+  /**
+   * Token introspection.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7662
+   */
+  introspect(request: EndpointRequest): ResultAsync<IntrospectionResponse, OAuthError>;
+  /**
+   * Checks a bearer access token for a resource server.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6750
+   */
+  verifyAccessToken(token: string): ResultAsync<AccessTokenInfo | undefined, OAuthError>;
+  /**
+   * The metadata document.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8414
+   */
+  metadata(): AuthorizationServerMetadata;
+}
+
+/**
+ * Creates the provider from a config, the ports and (optionally) a clock and crypto.
+ *
+ * @example
+ * ```ts
+ * import { createAuthorizationServer } from '@kraikub/core';
+ * import { MemoryClientStore, MemoryGrantStore } from '@kraikub/adapter-memory';
+ *
+ * const server = createAuthorizationServer({
+ *   config: { issuer: 'https://id.example.com', scopes: { profile: 'Read your profile' } },
+ *   clients: new MemoryClientStore([client]),
+ *   store: new MemoryGrantStore(),
+ * });
+ * const request = await server.authorize(new URLSearchParams(query));
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6749
+ */
+export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createAuthorizationServer: options are required');
+  }
+  const { clients, store } = options;
+  if (typeof clients?.findClient !== 'function')
+    throw new TypeError('createAuthorizationServer: clients must be a ClientStore');
+  if (typeof store?.consumeCode !== 'function')
+    throw new TypeError('createAuthorizationServer: store must be a GrantStore');
+  const ctx: Context = {
+    config: parseConfig(options.config),
+    clients,
+    store,
+    clock: options.clock ?? systemClock,
+    crypto: options.crypto ?? webCrypto,
+  };
+  return {
+    config: ctx.config,
+    authorize: (params) => authorize(ctx, params),
+    approve: (request, approval) => approve(ctx, request, approval),
+    deny: (request, description) => deny(ctx, request, description),
+    errorResponse,
+    token: (request) => token(ctx, request),
+    revoke: (request) => revoke(ctx, request),
+    introspect: (request) => introspect(ctx, request),
+    verifyAccessToken: (value) => verifyAccessToken(ctx, value),
+    metadata: () => metadata(ctx),
+  };
+}

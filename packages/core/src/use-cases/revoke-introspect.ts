@@ -1,0 +1,200 @@
+import { errAsync, okAsync, ResultAsync } from 'neverthrow';
+import { invalidClient, type OAuthError, oauthError } from '../errors.ts';
+import { type Context, grantRetention } from '../lib/context.ts';
+import { callPort, portFailure } from '../lib/port.ts';
+import { normalizeParams, type Params, repeated } from '../params.ts';
+import type { AccessTokenRecord, RefreshTokenRecord } from '../ports.ts';
+import { type ParsedToken, parseToken } from '../tokens.ts';
+import { authenticate } from './authenticate-client.ts';
+import type { EndpointRequest } from './token.ts';
+
+const endpointParameters = ['token', 'token_type_hint', 'client_id', 'client_secret'] as const;
+
+/** A token looked up, with whichever record it has (if any). */
+type Found =
+  | {
+      readonly kind: 'access_token';
+      readonly parsed: ParsedToken;
+      readonly record: AccessTokenRecord | undefined;
+    }
+  | {
+      readonly kind: 'refresh_token';
+      readonly parsed: ParsedToken;
+      readonly record: RefreshTokenRecord | undefined;
+    }
+  | { readonly kind: 'none' };
+
+/**
+ * Finds a presented token by its prefix. `token_type_hint` is honoured only
+ * as far as our prefixes agree with it: the kind is read from the token
+ * itself, so a wrong hint cannot hide a token (RFC 7009 section 2.1).
+ */
+function lookUp(ctx: Context, params: Params): ResultAsync<Found, OAuthError> {
+  const token = params.get('token')?.[0] || undefined;
+  if (token === undefined) return errAsync(oauthError('invalid_request', 'The token parameter is missing.'));
+  return ResultAsync.fromPromise(parseToken(ctx.crypto, token), (cause) =>
+    portFailure(cause, 'Crypto.sha256'),
+  ).andThen((parsed): ResultAsync<Found, OAuthError> => {
+    if (parsed?.kind === 'access_token') {
+      return callPort('GrantStore.findAccessToken', () => ctx.store.findAccessToken(parsed.key)).map(
+        (record) => ({
+          kind: 'access_token' as const,
+          parsed,
+          record,
+        }),
+      );
+    }
+    if (parsed?.kind === 'refresh_token') {
+      return callPort('GrantStore.findRefreshToken', () => ctx.store.findRefreshToken(parsed.key)).map(
+        (record) => ({ kind: 'refresh_token' as const, parsed, record }),
+      );
+    }
+    return okAsync({ kind: 'none' as const });
+  });
+}
+
+function prepare(
+  ctx: Context,
+  request: EndpointRequest,
+): ResultAsync<{ params: Params; clientId: string; confidential: boolean }, OAuthError> {
+  const params = normalizeParams(request?.params);
+  const dup = repeated(params, endpointParameters);
+  if (dup !== undefined) {
+    return errAsync(oauthError('invalid_request', `The ${dup} parameter was sent more than once.`));
+  }
+  const authorization = typeof request?.authorization === 'string' ? request.authorization : undefined;
+  return authenticate(ctx, authorization, params).map((client) => ({
+    params,
+    clientId: client.id,
+    confidential: client.tokenEndpointAuthMethod !== 'none',
+  }));
+}
+
+/**
+ * Token revocation. Unknown tokens and tokens of other clients succeed
+ * silently (nothing is revealed, nothing of theirs is touched). Revoking a
+ * refresh token revokes its whole grant.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
+ */
+export function revoke(ctx: Context, request: EndpointRequest): ResultAsync<void, OAuthError> {
+  return prepare(ctx, request).andThen(({ params, clientId }) =>
+    lookUp(ctx, params).andThen((found): ResultAsync<void, OAuthError> => {
+      if (found.kind === 'none' || found.record === undefined || found.record.clientId !== clientId) {
+        return okAsync(undefined);
+      }
+      if (found.kind === 'access_token') {
+        return callPort('GrantStore.revokeAccessToken', () => ctx.store.revokeAccessToken(found.parsed.key));
+      }
+      const grantId = found.parsed.key.grantId;
+      const until = grantRetention(ctx, ctx.clock.now());
+      return callPort('GrantStore.revokeGrant', () => ctx.store.revokeGrant(grantId, until));
+    }),
+  );
+}
+
+/**
+ * An introspection response: `{ active: false }` and nothing else for any
+ * token that is unknown, expired, revoked or rotated.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2
+ */
+export type IntrospectionResponse =
+  | { readonly active: false }
+  | {
+      readonly active: true;
+      readonly scope: string;
+      readonly client_id: string;
+      readonly sub?: string;
+      /** Expiry, seconds since the epoch. */
+      readonly exp: number;
+      /** Issue time, seconds since the epoch. */
+      readonly iat: number;
+      /** `Bearer` for access tokens, `refresh_token` for refresh tokens. */
+      readonly token_type: 'Bearer' | 'refresh_token';
+      readonly iss: string;
+    };
+
+const inactive: IntrospectionResponse = { active: false };
+
+function describeRecord(
+  ctx: Context,
+  record: AccessTokenRecord | RefreshTokenRecord,
+  tokenType: 'Bearer' | 'refresh_token',
+): IntrospectionResponse {
+  return {
+    active: true,
+    scope: record.scopes.join(' '),
+    client_id: record.clientId,
+    ...(record.subject === undefined ? {} : { sub: record.subject }),
+    exp: Math.floor(record.expiresAt / 1000),
+    iat: Math.floor(record.issuedAt / 1000),
+    token_type: tokenType,
+    iss: ctx.config.issuer,
+  };
+}
+
+/**
+ * Token introspection, for authenticated confidential clients (resource
+ * servers). Public clients cannot authenticate, so they are refused.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
+export function introspect(
+  ctx: Context,
+  request: EndpointRequest,
+): ResultAsync<IntrospectionResponse, OAuthError> {
+  return prepare(ctx, request).andThen(({ params, confidential }) => {
+    if (!confidential) {
+      return errAsync(invalidClient('Introspection requires client authentication.', { basicAuth: false }));
+    }
+    return lookUp(ctx, params).map((found) => {
+      const now = ctx.clock.now();
+      if (found.kind === 'none' || found.record === undefined || found.record.expiresAt <= now)
+        return inactive;
+      if (found.kind === 'access_token') return describeRecord(ctx, found.record, 'Bearer');
+      return found.record.rotation === undefined
+        ? describeRecord(ctx, found.record, 'refresh_token')
+        : inactive;
+    });
+  });
+}
+
+/** What a resource server learns about a valid access token. */
+export interface AccessTokenInfo {
+  readonly clientId: string;
+  readonly subject: string | undefined;
+  readonly scopes: readonly string[];
+  /** Expiry (ms since the epoch). */
+  readonly expiresAt: number;
+  readonly grantId: string;
+}
+
+/**
+ * Checks an access token presented to a resource server: its info when it is
+ * active, `undefined` when it is not (RFC 6750 `invalid_token`).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export function verifyAccessToken(
+  ctx: Context,
+  token: string,
+): ResultAsync<AccessTokenInfo | undefined, OAuthError> {
+  return ResultAsync.fromPromise(parseToken(ctx.crypto, token), (cause) =>
+    portFailure(cause, 'Crypto.sha256'),
+  ).andThen((parsed) => {
+    if (parsed?.kind !== 'access_token') return okAsync(undefined);
+    return callPort('GrantStore.findAccessToken', () => ctx.store.findAccessToken(parsed.key)).map(
+      (record) =>
+        record === undefined || record.expiresAt <= ctx.clock.now()
+          ? undefined
+          : {
+              clientId: record.clientId,
+              subject: record.subject,
+              scopes: record.scopes,
+              expiresAt: record.expiresAt,
+              grantId: record.grantId,
+            },
+    );
+  });
+}

@@ -1,0 +1,386 @@
+import { errAsync, okAsync, ResultAsync } from 'neverthrow';
+import { base64url } from '../crypto.ts';
+import { type OAuthError, oauthError } from '../errors.ts';
+import { type Context, grantRetention } from '../lib/context.ts';
+import { callPort, portFailure } from '../lib/port.ts';
+import { normalizeParams, type Params, type ParamsInput, repeated, single } from '../params.ts';
+import type {
+  AccessTokenRecord,
+  ClientRecord,
+  GrantType,
+  RefreshRotation,
+  RefreshTokenRecord,
+  TokenIssue,
+  TokenKey,
+} from '../ports.ts';
+import { checkCodeRedemption, checkRefreshToken, reuseDecision } from '../rules/grants.ts';
+import { narrowScopes, requestedScopes } from '../rules/scope.ts';
+import { deriveToken, type MintedToken, mintToken, newGrantId, parseToken } from '../tokens.ts';
+import { authenticate } from './authenticate-client.ts';
+
+/**
+ * A successful token response.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly token_type: 'Bearer';
+  /** Lifetime of the access token in seconds. */
+  readonly expires_in: number;
+  /** Absent for client credentials. */
+  readonly refresh_token?: string;
+  /** The access token's scope, space-delimited. */
+  readonly scope: string;
+}
+
+/** A request at the token, revocation or introspection endpoint. */
+export interface EndpointRequest {
+  /** The form parameters of the body. */
+  readonly params: ParamsInput;
+  /** The `Authorization` header, if any. */
+  readonly authorization?: string | undefined;
+}
+
+const tokenParameters = [
+  'grant_type',
+  'code',
+  'redirect_uri',
+  'code_verifier',
+  'refresh_token',
+  'scope',
+  'client_id',
+  'client_secret',
+] as const;
+
+const grantTypes: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+
+const sha256Failure = (cause: unknown) => portFailure(cause, 'Crypto.sha256');
+
+/** The one response shape every grant returns. */
+function tokenResponse(
+  access: string,
+  accessExpiresAt: number,
+  now: number,
+  scopes: readonly string[],
+  refresh?: string,
+): TokenResponse {
+  return {
+    access_token: access,
+    token_type: 'Bearer',
+    expires_in: Math.max(0, Math.round((accessExpiresAt - now) / 1000)),
+    ...(refresh === undefined ? {} : { refresh_token: refresh }),
+    scope: scopes.join(' '),
+  };
+}
+
+function revokeThen(
+  ctx: Context,
+  grantId: string,
+  now: number,
+  error: OAuthError,
+): ResultAsync<never, OAuthError> {
+  return callPort('GrantStore.revokeGrant', () =>
+    ctx.store.revokeGrant(grantId, grantRetention(ctx, now)),
+  ).andThen(() => errAsync(error));
+}
+
+interface GrantTokens {
+  readonly access: MintedToken;
+  readonly refresh: MintedToken | undefined;
+  readonly issue: TokenIssue;
+  readonly accessExpiresAt: number;
+}
+
+/** Builds the records of a fresh access token (and refresh token) for one grant. */
+function grantTokens(
+  ctx: Context,
+  base: {
+    grantId: string;
+    clientId: string;
+    subject: string | undefined;
+    grantScopes: readonly string[];
+    accessScopes: readonly string[];
+  },
+  access: MintedToken,
+  refresh: MintedToken | undefined,
+  now: number,
+): GrantTokens {
+  const accessExpiresAt = now + ctx.config.ttl.accessToken * 1000;
+  const accessRecord: AccessTokenRecord = {
+    grantId: base.grantId,
+    clientId: base.clientId,
+    scopes: base.accessScopes,
+    issuedAt: now,
+    expiresAt: accessExpiresAt,
+    ...(base.subject === undefined ? {} : { subject: base.subject }),
+  };
+  const refreshRecord: RefreshTokenRecord | undefined =
+    refresh === undefined || base.subject === undefined
+      ? undefined
+      : {
+          grantId: base.grantId,
+          clientId: base.clientId,
+          subject: base.subject,
+          scopes: base.grantScopes,
+          issuedAt: now,
+          expiresAt: now + ctx.config.ttl.refreshToken * 1000,
+        };
+  return {
+    access,
+    refresh,
+    accessExpiresAt,
+    issue: {
+      grantId: base.grantId,
+      accessToken: { key: access.key, record: accessRecord },
+      ...(refresh === undefined || refreshRecord === undefined
+        ? {}
+        : { refreshToken: { key: refresh.key, record: refreshRecord } }),
+    },
+  };
+}
+
+const mint = (ctx: Context, kind: 'access_token' | 'refresh_token', grantId: string) =>
+  ResultAsync.fromPromise(mintToken(ctx.crypto, kind, grantId), sha256Failure);
+
+/** RFC 6749 section 4.1.3: redeem an authorization code. */
+function exchangeCode(
+  ctx: Context,
+  client: ClientRecord,
+  params: Params,
+): ResultAsync<TokenResponse, OAuthError> {
+  const code = params.get('code')?.[0] || undefined;
+  if (code === undefined) return errAsync(oauthError('invalid_request', 'The code parameter is missing.'));
+  const redirectUri = params.get('redirect_uri')?.[0] || undefined;
+  const codeVerifier = params.get('code_verifier')?.[0] || undefined;
+  const invalidCode = oauthError(
+    'invalid_grant',
+    'The authorization code is invalid, expired, or already used.',
+  );
+
+  return ResultAsync.fromPromise(parseToken(ctx.crypto, code), sha256Failure).andThen((parsed) => {
+    if (parsed === undefined || parsed.kind !== 'code') return errAsync(invalidCode);
+    const key = parsed.key;
+    const replayed = (grantId: string, now: number) =>
+      // RFC 6749 section 4.1.2 and RFC 9700 section 4.2.4: revoke everything issued from this code.
+      revokeThen(ctx, grantId, now, { ...invalidCode, detail: 'code replayed: grant revoked' });
+
+    return callPort('GrantStore.findCode', () => ctx.store.findCode(key)).andThen((stored) => {
+      const now = ctx.clock.now();
+      if (stored === undefined) return errAsync(invalidCode);
+      if (stored.consumed) return replayed(stored.record.grantId, now);
+      const record = stored.record;
+      const challenge: ResultAsync<string | undefined, OAuthError> =
+        codeVerifier === undefined
+          ? okAsync(undefined)
+          : ResultAsync.fromPromise(ctx.crypto.sha256(codeVerifier), sha256Failure).map(base64url);
+      return challenge
+        .andThen((verifierChallenge) =>
+          checkCodeRedemption(record, client, { redirectUri, codeVerifier, verifierChallenge }, now),
+        )
+        .andThen(() =>
+          ResultAsync.combine([
+            mint(ctx, 'access_token', record.grantId),
+            client.grantTypes.includes('refresh_token')
+              ? mint(ctx, 'refresh_token', record.grantId)
+              : okAsync(undefined),
+          ] as const),
+        )
+        .andThen(([access, refresh]) => {
+          const tokens = grantTokens(
+            ctx,
+            {
+              grantId: record.grantId,
+              clientId: client.id,
+              subject: record.subject,
+              grantScopes: record.scopes,
+              accessScopes: record.scopes,
+            },
+            access,
+            refresh,
+            now,
+          );
+          // One atomic step: the code is spent and its tokens stored together, or neither.
+          return callPort('GrantStore.consumeCode', () => ctx.store.consumeCode(key, tokens.issue)).andThen(
+            (consumed) => {
+              if (consumed.status === 'consumed') {
+                return okAsync(
+                  tokenResponse(access.value, tokens.accessExpiresAt, now, record.scopes, refresh?.value),
+                );
+              }
+              return consumed.status === 'replayed' ? replayed(consumed.grantId, now) : errAsync(invalidCode);
+            },
+          );
+        });
+    });
+  });
+}
+
+/** The successor tokens of a rotation: derived (grace window) or fresh. */
+function successors(
+  ctx: Context,
+  grantId: string,
+  oldToken: string,
+  nonce: string | undefined,
+): ResultAsync<readonly [MintedToken, MintedToken], OAuthError> {
+  const make = (kind: 'access_token' | 'refresh_token') =>
+    nonce === undefined
+      ? mintToken(ctx.crypto, kind, grantId)
+      : deriveToken(ctx.crypto, kind, grantId, oldToken, nonce);
+  return ResultAsync.fromPromise(
+    Promise.all([make('access_token'), make('refresh_token')] as const),
+    sha256Failure,
+  );
+}
+
+/** RFC 6749 section 6, RFC 9700 section 4.14: refresh with rotation and reuse detection. */
+function refresh(ctx: Context, client: ClientRecord, params: Params): ResultAsync<TokenResponse, OAuthError> {
+  const token = params.get('refresh_token')?.[0] || undefined;
+  if (token === undefined)
+    return errAsync(oauthError('invalid_request', 'The refresh_token parameter is missing.'));
+  const scopeParam = params.get('scope')?.[0] || undefined;
+  const invalid = oauthError('invalid_grant', 'The refresh token is invalid, expired, or revoked.');
+
+  const onReuse = (
+    key: TokenKey,
+    record: RefreshTokenRecord,
+    now: number,
+  ): ResultAsync<TokenResponse, OAuthError> => {
+    const rotation = record.rotation;
+    const decision =
+      rotation === undefined ? { kind: 'reuse' as const } : reuseDecision(rotation, client, now);
+    if (rotation === undefined || decision.kind === 'reuse') {
+      return revokeThen(ctx, key.grantId, now, { ...invalid, detail: 'refresh token reused: grant revoked' });
+    }
+    // A retry inside the grace window: re-derive the successor; it must still be the live one.
+    return successors(ctx, key.grantId, token, decision.nonce).andThen(([access, next]) => {
+      if (next.key.hash !== rotation.successor.hash) return errAsync(invalid);
+      return callPort('GrantStore.findRefreshToken', () => ctx.store.findRefreshToken(next.key)).andThen(
+        (live) =>
+          live === undefined || live.rotation !== undefined
+            ? revokeThen(ctx, key.grantId, now, {
+                ...invalid,
+                detail: 'grace retry after the successor was used',
+              })
+            : okAsync(
+                tokenResponse(access.value, rotation.accessExpiresAt, now, rotation.accessScopes, next.value),
+              ),
+      );
+    });
+  };
+
+  return ResultAsync.fromPromise(parseToken(ctx.crypto, token), sha256Failure).andThen((parsed) => {
+    if (parsed === undefined || parsed.kind !== 'refresh_token') return errAsync(invalid);
+    const key = parsed.key;
+    return callPort('GrantStore.findRefreshToken', () => ctx.store.findRefreshToken(key)).andThen((found) => {
+      const now = ctx.clock.now();
+      const checked = checkRefreshToken(found, client, now);
+      if (checked.isErr()) return errAsync(checked.error);
+      const record = checked.value;
+      if (record.rotation !== undefined) return onReuse(key, record, now);
+      const scopes = narrowScopes(scopeParam, record.scopes);
+      if (scopes.isErr()) return errAsync(scopes.error);
+      const graceful = (client.refreshTokenGraceSeconds ?? 0) > 0;
+      const nonce = graceful ? base64url(ctx.crypto.randomBytes(32)) : undefined;
+      return successors(ctx, key.grantId, token, nonce).andThen(([access, next]) => {
+        const tokens = grantTokens(
+          ctx,
+          {
+            grantId: key.grantId,
+            clientId: client.id,
+            subject: record.subject,
+            grantScopes: record.scopes,
+            accessScopes: scopes.value,
+          },
+          access,
+          next,
+          now,
+        );
+        const rotation: RefreshRotation = {
+          rotatedAt: now,
+          successor: next.key,
+          accessScopes: scopes.value,
+          accessExpiresAt: tokens.accessExpiresAt,
+          ...(nonce === undefined ? {} : { nonce }),
+        };
+        return callPort('GrantStore.rotateRefreshToken', () =>
+          ctx.store.rotateRefreshToken(key, rotation, tokens.issue),
+        ).andThen((rotated) => {
+          if (rotated.status === 'rotated') {
+            return okAsync(
+              tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value, next.value),
+            );
+          }
+          if (rotated.status === 'reused') return onReuse(key, rotated.record, now);
+          return errAsync(invalid);
+        });
+      });
+    });
+  });
+}
+
+/** RFC 6749 section 4.4: client credentials, for confidential clients; no refresh token. */
+function clientCredentials(
+  ctx: Context,
+  client: ClientRecord,
+  params: Params,
+): ResultAsync<TokenResponse, OAuthError> {
+  if (client.tokenEndpointAuthMethod === 'none') {
+    return errAsync(oauthError('unauthorized_client', 'Public clients may not use client credentials.'));
+  }
+  const scopes = requestedScopes(params.get('scope')?.[0] || undefined, client, ctx.config.scopes);
+  if (scopes.isErr()) return errAsync(scopes.error);
+  const grantId = newGrantId(ctx.crypto);
+  const now = ctx.clock.now();
+  return mint(ctx, 'access_token', grantId).andThen((access) => {
+    const tokens = grantTokens(
+      ctx,
+      {
+        grantId,
+        clientId: client.id,
+        subject: undefined,
+        grantScopes: scopes.value,
+        accessScopes: scopes.value,
+      },
+      access,
+      undefined,
+      now,
+    );
+    return callPort('GrantStore.issueTokens', () => ctx.store.issueTokens(tokens.issue)).andThen((issued) =>
+      issued.status === 'issued'
+        ? okAsync(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value))
+        : errAsync(oauthError('server_error', 'The server encountered an unexpected error.')),
+    );
+  });
+}
+
+/**
+ * The token endpoint: duplicate check, grant type, client authentication,
+ * then the grant.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ */
+export function token(ctx: Context, request: EndpointRequest): ResultAsync<TokenResponse, OAuthError> {
+  const params = normalizeParams(request?.params);
+  const dup = repeated(params, tokenParameters);
+  if (dup !== undefined) {
+    return errAsync(oauthError('invalid_request', `The ${dup} parameter was sent more than once.`));
+  }
+  const grantType = single(params, 'grant_type');
+  if (grantType.isErr()) return errAsync(grantType.error);
+  const type = grantType.value;
+  if (type === undefined)
+    return errAsync(oauthError('invalid_request', 'The grant_type parameter is missing.'));
+  if (!(grantTypes as readonly string[]).includes(type)) {
+    return errAsync(oauthError('unsupported_grant_type', 'The grant_type is not supported.'));
+  }
+  const authorization = typeof request.authorization === 'string' ? request.authorization : undefined;
+  return authenticate(ctx, authorization, params).andThen((client) => {
+    if (!client.grantTypes.includes(type as GrantType)) {
+      return errAsync(oauthError('unauthorized_client', 'This client may not use this grant type.'));
+    }
+    if (type === 'authorization_code') return exchangeCode(ctx, client, params);
+    if (type === 'refresh_token') return refresh(ctx, client, params);
+    return clientCredentials(ctx, client, params);
+  });
+}
