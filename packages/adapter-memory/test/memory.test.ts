@@ -1,0 +1,114 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Clock, hashSecret, mintToken, newGrantId, webCrypto } from '@kraikub/core';
+import { describe, expect, test } from 'vitest';
+import { loadClientsFile, MemoryClientStore, MemoryGrantStore, parseClients } from '../src/index.ts';
+
+class ManualClock implements Clock {
+  time = 1_000_000;
+  now() {
+    return this.time;
+  }
+}
+
+const client = {
+  id: 'demo',
+  name: 'Demo',
+  redirectUris: ['https://demo.example/cb'],
+  tokenEndpointAuthMethod: 'none',
+  scopes: ['profile'],
+};
+
+describe('MemoryClientStore', () => {
+  test('registers validated clients and finds them', async () => {
+    const store = new MemoryClientStore([client]);
+    expect(await store.findClient('demo')).toMatchObject({
+      id: 'demo',
+      grantTypes: ['authorization_code', 'refresh_token'],
+    });
+    expect(await store.findClient('nope')).toBeUndefined();
+    expect(store.remove('demo')).toBe(true);
+    expect(await store.findClient('demo')).toBeUndefined();
+  });
+
+  test.each([
+    [{ ...client, redirectUris: ['http://demo.example/cb'] }, /\[0\]\.redirectUris\[0\]: must use https/],
+    [
+      { ...client, tokenEndpointAuthMethod: 'client_secret_basic' },
+      /\[0\]\.secretHash: a confidential client needs one/,
+    ],
+    [{ ...client, scopes: ['bad scope'] }, /\[0\]\.scopes\[0\]/],
+    [{ ...client, extra: 1 }, /Unrecognized key/],
+  ])('a bad registration names the field (%#)', (bad, message) => {
+    expect(() => new MemoryClientStore([bad])).toThrow(message);
+  });
+
+  test('loads clients from a JSON file, and names the file and field of a bad one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kraikub-clients-'));
+    const good = join(dir, 'clients.json');
+    await writeFile(good, JSON.stringify([{ ...client, id: 'from-file' }]));
+    expect(await (await loadClientsFile(good)).findClient('from-file')).toBeDefined();
+
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify([{ ...client, redirectUris: ['javascript:alert(1)'] }]));
+    await expect(loadClientsFile(bad)).rejects.toThrow(`${bad}[0].redirectUris[0]: uses a forbidden scheme`);
+
+    const broken = join(dir, 'broken.json');
+    await writeFile(broken, '{ not json');
+    await expect(loadClientsFile(broken)).rejects.toThrow(/not valid JSON/);
+  });
+
+  test('parseClients keeps a secret hash and refuses a raw-looking secret', async () => {
+    const secretHash = await hashSecret(webCrypto, 's3cret');
+    const [parsed] = parseClients([{ ...client, tokenEndpointAuthMethod: 'client_secret_post', secretHash }]);
+    expect(parsed?.secretHash).toBe(secretHash);
+    expect(() =>
+      parseClients([{ ...client, tokenEndpointAuthMethod: 'client_secret_post', secretHash: 's3cret' }]),
+    ).toThrow(/secretHash/);
+  });
+});
+
+describe('MemoryGrantStore memory stays bounded by expiry', () => {
+  test('expired records are swept as writes happen, without a timer', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryGrantStore({ clock, sweepIntervalMs: 1_000 });
+    for (let i = 0; i < 500; i++) {
+      const grantId = newGrantId(webCrypto);
+      const access = await mintToken(webCrypto, 'access_token', grantId);
+      await store.issueTokens({
+        grantId,
+        accessToken: {
+          key: access.key,
+          record: { grantId, clientId: 'c', scopes: [], issuedAt: clock.time, expiresAt: clock.time + 500 },
+        },
+      });
+    }
+    expect(store.size).toBe(500);
+    clock.time += 2_000;
+    // One more write after the interval triggers the sweep: only the new record is left.
+    const grantId = newGrantId(webCrypto);
+    const code = await mintToken(webCrypto, 'code', grantId);
+    await store.saveCode(code.key, {
+      grantId,
+      clientId: 'c',
+      subject: 's',
+      scopes: [],
+      redirectUri: 'https://x.example/cb',
+      redirectUriProvided: true,
+      issuedAt: clock.time,
+      expiresAt: clock.time + 60_000,
+    });
+    expect(store.size).toBe(1);
+  });
+
+  test('a revoked grant is forgotten after retainUntil', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryGrantStore({ clock, sweepIntervalMs: 1_000 });
+    await store.revokeGrant('g', clock.time + 5_000);
+    expect(store.snapshot().revokedGrants).toEqual({ g: clock.time + 5_000 });
+    clock.time += 6_000;
+    store.sweep();
+    expect(store.size).toBe(0);
+  });
+});
