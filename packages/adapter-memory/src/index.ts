@@ -7,3 +7,4 @@
 export { loadClientsFile, MemoryClientStore, parseClients } from './client-store.ts';
 export type { MemoryGrantStoreOptions, MemoryGrantStoreSnapshot } from './grant-store.ts';
 export { MemoryGrantStore } from './grant-store.ts';
+export { MemoryInteractionStore } from './interaction-store.ts';

@@ -137,7 +137,7 @@ export const clientRecordSchema = z
       .string()
       .min(1)
       .max(256)
-      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+      .regex(/^[\x20-\x7e]+$/, 'must be printable ASCII (RFC 6749 VSCHAR)'),
     name: z.string().min(1).max(256),
     redirectUris: z.array(redirectUriSchema).default([]),
     tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'none']),

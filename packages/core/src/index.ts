@@ -37,6 +37,8 @@ export type {
   GrantRecordBase,
   GrantStore,
   GrantType,
+  InteractionRecord,
+  InteractionStore,
   IssueTokensResult,
   Keyed,
   RefreshRotation,

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { AuthorizationRequest } from './rules/authorization-request.ts';
 
 /** The grant types core implements. */
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
@@ -228,6 +229,32 @@ export interface GrantStore {
    * refuses tokens issued for it later; remembers the revocation until `retainUntil` (ms).
    */
   revokeGrant(grantId: string, retainUntil: number): Promise<void>;
+}
+
+/**
+ * A validated authorization request parked while the user logs in and
+ * consents: the server-side state behind an opaque interaction id.
+ */
+export interface InteractionRecord {
+  /** The validated request (as {@link AuthorizationServer.authorize} returned it). */
+  readonly request: AuthorizationRequest;
+  /** When the interaction started (ms). */
+  readonly createdAt: number;
+  /** When it expires (ms). Stores never return an expired record. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Where pending interactions wait, keyed by the SHA-256 (base64url) of the
+ * interaction id, so the id itself is never stored.
+ */
+export interface InteractionStore {
+  /** Stores a new interaction. */
+  saveInteraction(key: string, record: InteractionRecord): Promise<void>;
+  /** The unexpired interaction, or `undefined`. */
+  findInteraction(key: string): Promise<InteractionRecord | undefined>;
+  /** Atomically returns and deletes the unexpired interaction: it completes at most once. */
+  takeInteraction(key: string): Promise<InteractionRecord | undefined>;
 }
 
 /** The time source. Inject a fake one in tests. */
