@@ -1,1 +1,21 @@
-export {};
+/**
+ * `@kraikub/adapter-http`: the Fetch API handler for `@kraikub/core`, the
+ * interaction manager and the resource servers' bearer check. The
+ * `node:http` bridge is in `@kraikub/adapter-http/node`.
+ *
+ * @packageDocumentation
+ */
+export type { BearerOptions, BearerResult } from './bearer.ts';
+export { requireScopes, verifyBearer } from './bearer.ts';
+export type { InteractCallback, InteractionContext } from './endpoints/authorization.ts';
+export type { FetchHandler, HandlerOptions, ProviderHandler } from './handler.ts';
+export { createHandler } from './handler.ts';
+export type {
+  Completion,
+  Decision,
+  InteractionFailure,
+  Interactions,
+  InteractionsOptions,
+} from './interactions.ts';
+export { createInteractions } from './interactions.ts';
+export { statusOf } from './lib/http.ts';

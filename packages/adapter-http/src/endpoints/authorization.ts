@@ -1,0 +1,105 @@
+import type { AuthorizationRequest, AuthorizationServer } from '@kraikub/core';
+import type { Decision, Interactions } from '../interactions.ts';
+import { errorPage } from '../lib/html.ts';
+import {
+  type EndpointResult,
+  type HttpInput,
+  htmlSecurityHeaders,
+  redirect,
+  statusOf,
+  tooLarge,
+} from '../lib/http.ts';
+
+/** What the host's interaction callback gets. */
+export interface InteractionContext {
+  /** The validated authorization request: client, scopes, redirect URI, state. */
+  readonly request: AuthorizationRequest;
+  /** The opaque reference to resume this request with `interactions.complete(...)`. */
+  readonly interactionId: string;
+  /** The incoming HTTP request (cookies, headers) for the host's session. */
+  readonly httpRequest: Request;
+}
+
+/**
+ * The host's part: log the user in and ask for consent. Answer with your own
+ * page (a `Response`), or with a decision when you can decide at once (an
+ * existing session and remembered consent).
+ */
+export type InteractCallback = (
+  context: InteractionContext,
+) => Promise<Response | Decision> | Response | Decision;
+
+/** Adds the clickjacking and referrer headers to a host's HTML page when it lacks them. */
+function hardenHostPage(response: Response): Response {
+  const type = response.headers.get('content-type') ?? '';
+  if (!type.includes('text/html')) return response;
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(htmlSecurityHeaders)) {
+    if (name === 'content-security-policy') {
+      const csp = headers.get(name);
+      if (csp === null) headers.set(name, "frame-ancestors 'none'");
+      else if (!csp.includes('frame-ancestors')) headers.set(name, `${csp}; frame-ancestors 'none'`);
+    } else if (!headers.has(name)) {
+      headers.set(name, value);
+    }
+  }
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+/** Reads the authorization request's parameters: the query (GET) or the form body (POST). */
+async function readParams(
+  input: HttpInput,
+  maxBodyBytes: number,
+): Promise<URLSearchParams | typeof tooLarge | 'bad_type'> {
+  if (input.method === 'GET') return new URLSearchParams(input.query);
+  const type = (input.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return 'bad_type';
+  const body = await input.readBody(maxBodyBytes);
+  return body === tooLarge ? tooLarge : new URLSearchParams(body);
+}
+
+/**
+ * `GET|POST /authorize`: validate; a non-redirectable error is an HTML page,
+ * a redirectable one a redirect; a valid request goes to the host.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ */
+export async function authorizationEndpoint(
+  server: AuthorizationServer,
+  interactions: Interactions,
+  interact: InteractCallback,
+  input: HttpInput,
+  maxBodyBytes: number,
+): Promise<EndpointResult> {
+  if (input.method !== 'GET' && input.method !== 'POST') {
+    return {
+      ...errorPage(405, 'invalid_request', 'Use GET or POST.'),
+      headers: { ...errorPage(405, '', '').headers, allow: 'GET, POST' },
+    };
+  }
+  const params = await readParams(input, maxBodyBytes);
+  if (params === tooLarge) return errorPage(413, 'invalid_request', 'The request is too large.');
+  if (params === 'bad_type')
+    return errorPage(400, 'invalid_request', 'The request body must be form-encoded.');
+  // RFC 6749 section 3.1: after a POST, redirect with 303 so the browser does not re-POST.
+  const status = input.method === 'POST' ? 303 : 302;
+
+  const validated = await server.authorize(params);
+  if (validated.isErr()) {
+    const error = validated.error;
+    const back = server.errorResponse(error);
+    return back === undefined
+      ? errorPage(statusOf(error), error.error, error.description)
+      : redirect(status, back.url);
+  }
+
+  const request = validated.value;
+  const interactionId = await interactions.start(request);
+  const answer = await interact({ request, interactionId, httpRequest: input.toRequest() });
+  if (answer instanceof Response) return hardenHostPage(answer);
+  const done = await interactions.complete(interactionId, answer);
+  if ('location' in done) return redirect(status, done.location);
+  if (done.kind === 'not_found')
+    return errorPage(400, 'invalid_request', 'The authorization request expired. Start again.');
+  return errorPage(done.status, done.error, done.description);
+}

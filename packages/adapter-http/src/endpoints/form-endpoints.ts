@@ -1,0 +1,69 @@
+import type { AuthorizationServer, EndpointRequest, OAuthError } from '@kraikub/core';
+import type { ResultAsync } from 'neverthrow';
+import { type EndpointResult, errorJson, type HttpInput, json, noStore, tooLarge } from '../lib/http.ts';
+
+/** The form-POST endpoints: token, revocation, introspection. */
+export type FormEndpoint = 'token' | 'revocation' | 'introspection';
+
+function reject(status: number, description: string, extra: Record<string, string> = {}): EndpointResult {
+  return json(status, { error: 'invalid_request', error_description: description }, { ...noStore, ...extra });
+}
+
+/**
+ * Reads a form POST as core wants it, refusing what RFC 6749 section 3.2
+ * does not allow: other methods (405), other content types (400), bodies
+ * over the cap (413, before anything reaches storage).
+ */
+export async function readForm(
+  input: HttpInput,
+  maxBodyBytes: number,
+): Promise<EndpointRequest | EndpointResult> {
+  if (input.method !== 'POST') return reject(405, 'This endpoint accepts only POST.', { allow: 'POST' });
+  const type = (input.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    return reject(400, 'The body must be application/x-www-form-urlencoded.');
+  }
+  const length = Number(input.header('content-length') ?? '0');
+  if (Number.isFinite(length) && length > maxBodyBytes) return reject(413, 'The request body is too large.');
+  const body = await input.readBody(maxBodyBytes);
+  if (body === tooLarge) return reject(413, 'The request body is too large.');
+  return { params: [...new URLSearchParams(body)], authorization: input.header('authorization') };
+}
+
+function isRequest(value: EndpointRequest | EndpointResult): value is EndpointRequest {
+  return 'params' in value;
+}
+
+/**
+ * Runs one of the form endpoints.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
+export async function formEndpoint(
+  server: AuthorizationServer,
+  endpoint: FormEndpoint,
+  input: HttpInput,
+  options: {
+    readonly maxBodyBytes: number;
+    readonly realm: string;
+    readonly onError: (error: OAuthError) => void;
+  },
+): Promise<EndpointResult> {
+  const form = await readForm(input, options.maxBodyBytes);
+  if (!isRequest(form)) return form;
+  const run: ResultAsync<unknown, OAuthError> =
+    endpoint === 'token'
+      ? server.token(form)
+      : endpoint === 'revocation'
+        ? server.revoke(form)
+        : server.introspect(form);
+  const result = await run;
+  if (result.isErr()) {
+    options.onError(result.error);
+    return errorJson(result.error, options.realm);
+  }
+  if (endpoint === 'revocation') return { status: 200, headers: { ...noStore }, body: '' };
+  return json(200, result.value, { ...noStore });
+}

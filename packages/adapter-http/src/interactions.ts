@@ -1,0 +1,115 @@
+import {
+  type AuthorizationRequest,
+  type AuthorizationServer,
+  base64url,
+  type Clock,
+  type Crypto,
+  hashSecret,
+  type InteractionStore,
+  systemClock,
+  webCrypto,
+} from '@kraikub/core';
+
+/** The host's decision about a pending authorization request. */
+export type Decision =
+  | {
+      readonly type: 'approve';
+      /** The authenticated user's stable id. */
+      readonly subject: string;
+      /** Granted scopes (the requested ones, or fewer). Default: all requested. */
+      readonly scopes?: readonly string[];
+    }
+  | { readonly type: 'deny'; readonly description?: string };
+
+/** Where the user agent goes after a decision. */
+export interface Completion {
+  /** The redirect URL (the client's redirect URI with `code` or `error`, `state` and `iss`). */
+  readonly location: string;
+}
+
+/** Why an interaction could not be completed. */
+export type InteractionFailure =
+  | { readonly kind: 'not_found' }
+  | {
+      readonly kind: 'failed';
+      readonly status: number;
+      readonly error: string;
+      readonly description: string;
+    };
+
+/** Options of {@link createInteractions}. */
+export interface InteractionsOptions {
+  /** Where pending requests wait (adapter-memory, adapter-redis). */
+  readonly store: InteractionStore;
+  /** How long a user has to log in and consent. Default 600 s. */
+  readonly ttlSeconds?: number;
+  readonly clock?: Clock;
+  readonly crypto?: Crypto;
+}
+
+/**
+ * Pending authorization requests, parked server-side while the user logs in
+ * and consents. The browser carries only an opaque interaction id (256
+ * random bits); the store keeps the request under the id's SHA-256, so the
+ * reference cannot be forged or altered, and it expires. Completing it is
+ * single-use.
+ */
+export interface Interactions {
+  /** Parks a validated request; returns the interaction id to put in the host's login form. */
+  start(request: AuthorizationRequest): Promise<string>;
+  /** The pending request (to show on a consent screen), or `undefined` if unknown or expired. */
+  find(interactionId: string): Promise<AuthorizationRequest | undefined>;
+  /** Completes the interaction once: issues the code (or the denial) and says where to redirect. */
+  complete(interactionId: string, decision: Decision): Promise<Completion | InteractionFailure>;
+}
+
+const idPattern = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Creates the interaction manager the handler and the host share.
+ *
+ * @example
+ * ```ts
+ * const interactions = createInteractions(server, { store: new MemoryInteractionStore() });
+ * // in the host's POST /login route, after checking the password:
+ * const done = await interactions.complete(form.get('interaction'), { type: 'approve', subject: user.id });
+ * if ('location' in done) return Response.redirect(done.location, 303);
+ * ```
+ */
+export function createInteractions(server: AuthorizationServer, options: InteractionsOptions): Interactions {
+  const store = options.store;
+  const clock = options.clock ?? systemClock;
+  const crypto = options.crypto ?? webCrypto;
+  const ttlMs = (options.ttlSeconds ?? 600) * 1000;
+  const keyOf = (id: string) => hashSecret(crypto, `interaction:${id}`);
+
+  return {
+    async start(request) {
+      const id = base64url(crypto.randomBytes(32));
+      const now = clock.now();
+      await store.saveInteraction(await keyOf(id), { request, createdAt: now, expiresAt: now + ttlMs });
+      return id;
+    },
+    async find(interactionId) {
+      if (typeof interactionId !== 'string' || !idPattern.test(interactionId)) return undefined;
+      return (await store.findInteraction(await keyOf(interactionId)))?.request;
+    },
+    async complete(interactionId, decision) {
+      if (typeof interactionId !== 'string' || !idPattern.test(interactionId)) return { kind: 'not_found' };
+      const record = await store.takeInteraction(await keyOf(interactionId));
+      if (record === undefined) return { kind: 'not_found' };
+      if (decision.type === 'deny')
+        return { location: server.deny(record.request, decision.description).url };
+      const approval =
+        decision.scopes === undefined
+          ? { subject: decision.subject }
+          : { subject: decision.subject, scopes: decision.scopes };
+      const result = await server.approve(record.request, approval);
+      if (result.isOk()) return { location: result.value.url };
+      const error = result.error;
+      const status =
+        error.error === 'server_error' ? 500 : error.error === 'temporarily_unavailable' ? 503 : 400;
+      return { kind: 'failed', status, error: error.error, description: error.description };
+    },
+  };
+}

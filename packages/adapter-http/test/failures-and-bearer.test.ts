@@ -1,0 +1,138 @@
+import { MemoryGrantStore } from '@kraikub/adapter-memory';
+import { type GrantStore, StorageUnavailableError } from '@kraikub/core';
+import { describe, expect, test } from 'vitest';
+import { requireScopes, verifyBearer } from '../src/index.ts';
+import { authorizeQuery, basic, codeFor, exchange, form, provider, SECRET, type Transport } from './support.ts';
+
+/** A memory store whose every method fails while `down` is set. */
+function flaky(failure: () => Error) {
+  const inner = new MemoryGrantStore();
+  const state = { down: false };
+  const store = new Proxy(inner, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => (state.down ? Promise.reject(failure()) : value.apply(target, args));
+    },
+  }) as GrantStore;
+  return { store, state };
+}
+
+describe.each<Transport>(['fetch', 'node'])('store failures through %s', (transport) => {
+  test.each([
+    ['a StorageUnavailableError', () => new StorageUnavailableError('redis down'), 503, 'temporarily_unavailable'],
+    ['any other error', () => new Error('disk on fire at /var/secret/path'), 500, 'server_error'],
+  ])('%s at the token endpoint is %i JSON, no stack trace, nothing issued', async (_name, failure, status, code) => {
+    const { store, state } = flaky(failure);
+    const p = await provider(transport, { grants: store });
+    try {
+      const issued = await codeFor(p);
+      state.down = true;
+      const response = await exchange(p, issued);
+      expect(response.status).toBe(status);
+      const text = await response.text();
+      expect(JSON.parse(text)).toEqual({ error: code, error_description: expect.any(String) });
+      expect(text).not.toMatch(/disk on fire|redis down|at .*\.ts|Error:/);
+      state.down = false;
+      // Nothing was consumed: the same code still works once the store is back.
+      expect((await exchange(p, issued)).status).toBe(200);
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('a failing store at the authorization endpoint is an HTML 5xx page, never a redirect', async () => {
+    const { store, state } = flaky(() => new StorageUnavailableError('down'));
+    const p = await provider(transport, { grants: store });
+    try {
+      state.down = true;
+      const response = await p.send(authorizeQuery(), { headers: { 'x-test-user': 'alice' } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('location')).toBeNull();
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('an interaction callback that throws is a 500 page and reported', async () => {
+    const seen: unknown[] = [];
+    const p = await provider(transport, {
+      handler: {
+        interact: () => {
+          throw new Error('host bug');
+        },
+        onError: (event) => seen.push(event.error),
+      },
+    });
+    try {
+      const response = await p.send(authorizeQuery());
+      expect(response.status).toBe(500);
+      expect(await response.text()).not.toContain('host bug');
+      expect(seen).toHaveLength(1);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('verifyBearer (RFC 6750)', () => {
+  async function tokens() {
+    const p = await provider('fetch');
+    const body = (await (await exchange(p, await codeFor(p))).json()) as { access_token: string };
+    return { p, token: body.access_token };
+  }
+  const at = (authorization?: string) =>
+    new Request('http://api.example/me', authorization === undefined ? {} : { headers: { authorization } });
+
+  test('RFC 6750 §3: a valid token with the scope passes', async () => {
+    const { p, token } = await tokens();
+    const auth = await verifyBearer(p.server, at(`Bearer ${token}`), { scopes: ['profile'] });
+    expect(auth.ok && auth.token).toMatchObject({ subject: 'alice', clientId: 'web', scopes: ['profile', 'email'] });
+  });
+
+  test('RFC 6750 §3.1: no token is 401 with a challenge and no error code', async () => {
+    const { p } = await tokens();
+    const auth = await verifyBearer(p.server, at());
+    expect(auth.ok).toBe(false);
+    if (auth.ok) return;
+    expect(auth.response.status).toBe(401);
+    expect(auth.response.headers.get('www-authenticate')).toBe(`Bearer realm="${p.server.config.issuer}"`);
+  });
+
+  test.each([
+    ['an unknown token', `Bearer kba_${'A'.repeat(22)}.${'B'.repeat(43)}`],
+    ['junk', 'Bearer junk'],
+    ['a refresh-shaped token', `Bearer kbr_${'A'.repeat(22)}.${'B'.repeat(43)}`],
+  ])('RFC 6750 §3.1: %s is 401 invalid_token', async (_name, header) => {
+    const { p } = await tokens();
+    const auth = await verifyBearer(p.server, at(header));
+    if (auth.ok) expect.fail('accepted');
+    expect(auth.response.status).toBe(401);
+    expect(auth.response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  test('RFC 6750 §3.1: a revoked token is 401 invalid_token', async () => {
+    const { p, token } = await tokens();
+    await p.send('/revoke', form({ token }, { authorization: basic('web', SECRET) }));
+    const auth = await verifyBearer(p.server, at(`Bearer ${token}`));
+    expect(auth.ok || auth.response.status).toBe(401);
+  });
+
+  test('RFC 6750 §3.1: a missing scope is 403 insufficient_scope naming the scope', async () => {
+    const { p, token } = await tokens();
+    const route = requireScopes(p.server, ['admin'], () => new Response('secret'));
+    const response = await route(at(`Bearer ${token}`));
+    expect(response.status).toBe(403);
+    expect(response.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(response.headers.get('www-authenticate')).toContain('scope="admin"');
+    const ok = await requireScopes(p.server, ['email'], (_r, info) => new Response(info.subject))(at(`Bearer ${token}`));
+    expect(await ok.text()).toBe('alice');
+  });
+
+  test('RFC 6750 §3.1: a malformed Bearer header is 400 invalid_request', async () => {
+    const { p } = await tokens();
+    const auth = await verifyBearer(p.server, at('Bearer a b'));
+    expect(auth.ok || auth.response.status).toBe(400);
+  });
+});
