@@ -5,6 +5,7 @@ import {
   type Clock,
   type Crypto,
   hashSecret,
+  type InteractionRecord,
   type InteractionStore,
   systemClock,
   webCrypto,
@@ -52,7 +53,7 @@ export interface InteractionsOptions {
  * and consents. The browser carries only an opaque interaction id (256
  * random bits); the store keeps the request under the id's SHA-256, so the
  * reference cannot be forged or altered, and it expires. Completing it is
- * single-use.
+ * single-use. `complete` never throws: a store failure is a `failed` result.
  */
 export interface Interactions {
   /** Parks a validated request; returns the interaction id to put in the host's login form. */
@@ -96,7 +97,26 @@ export function createInteractions(server: AuthorizationServer, options: Interac
     },
     async complete(interactionId, decision) {
       if (typeof interactionId !== 'string' || !idPattern.test(interactionId)) return { kind: 'not_found' };
-      const record = await store.takeInteraction(await keyOf(interactionId));
+      let record: InteractionRecord | undefined;
+      try {
+        record = await store.takeInteraction(await keyOf(interactionId));
+      } catch (cause) {
+        // A store failure is the server's problem, never the user's: nothing was issued.
+        const transient = (cause as { transient?: unknown } | null)?.transient === true;
+        return transient
+          ? {
+              kind: 'failed',
+              status: 503,
+              error: 'temporarily_unavailable',
+              description: 'The service is temporarily unavailable. Try again later.',
+            }
+          : {
+              kind: 'failed',
+              status: 500,
+              error: 'server_error',
+              description: 'The server encountered an unexpected error.',
+            };
+      }
       if (record === undefined) return { kind: 'not_found' };
       if (decision.type === 'deny')
         return { location: server.deny(record.request, decision.description).url };

@@ -98,8 +98,12 @@ describe.each<Transport>(['fetch', 'node'])('adapter-http through %s', (transpor
       expect(await p.interactions.find(id)).toMatchObject({ client: { id: 'web' }, state: 'st-1' });
       const done = await p.interactions.complete(id, { type: 'approve', subject: 'bob' });
       expect('location' in done && new URL(done.location).searchParams.get('code')).toMatch(/^kbc_/);
-      expect(await p.interactions.complete(id, { type: 'approve', subject: 'bob' })).toEqual({ kind: 'not_found' });
-      expect(await p.interactions.complete('forged', { type: 'approve', subject: 'bob' })).toEqual({ kind: 'not_found' });
+      expect(await p.interactions.complete(id, { type: 'approve', subject: 'bob' })).toEqual({
+        kind: 'not_found',
+      });
+      expect(await p.interactions.complete('forged', { type: 'approve', subject: 'bob' })).toEqual({
+        kind: 'not_found',
+      });
     });
   });
 
@@ -109,7 +113,11 @@ describe.each<Transport>(['fetch', 'node'])('adapter-http through %s', (transpor
       expect(response.status).toBe(200);
       expect(response.headers.get('cache-control')).toBe('no-store');
       expect(response.headers.get('pragma')).toBe('no-cache');
-      expect(await response.json()).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope: 'profile email' });
+      expect(await response.json()).toMatchObject({
+        token_type: 'Bearer',
+        expires_in: 3600,
+        scope: 'profile email',
+      });
     });
 
     test('RFC 6749 §3.2: GET on /token is 405 with Allow: POST, and the code stays usable', async () => {
@@ -131,7 +139,10 @@ describe.each<Transport>(['fetch', 'node'])('adapter-http through %s', (transpor
     });
 
     test('RFC 6749 §5.2: a wrong secret over Basic is 401 with WWW-Authenticate', async () => {
-      const response = await p.send('/token', form({ grant_type: 'client_credentials' }, { authorization: basic('web', 'wrong') }));
+      const response = await p.send(
+        '/token',
+        form({ grant_type: 'client_credentials' }, { authorization: basic('web', 'wrong') }),
+      );
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm="/);
       expect(await response.json()).toMatchObject({ error: 'invalid_client' });
@@ -140,7 +151,10 @@ describe.each<Transport>(['fetch', 'node'])('adapter-http through %s', (transpor
     test('RFC 6749 §2.3: Basic plus a body secret is 400 invalid_request', async () => {
       const response = await p.send(
         '/token',
-        form({ grant_type: 'client_credentials', client_secret: SECRET }, { authorization: basic('web', SECRET) }),
+        form(
+          { grant_type: 'client_credentials', client_secret: SECRET },
+          { authorization: basic('web', SECRET) },
+        ),
       );
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: 'invalid_request' });
@@ -172,13 +186,19 @@ describe.each<Transport>(['fetch', 'node'])('adapter-http through %s', (transpor
     });
 
     test('an oversized body is 413 before anything is read into storage', async () => {
-      const response = await p.send('/token', form({ grant_type: 'client_credentials', pad: 'x'.repeat(70 * 1024) }));
+      const response = await p.send(
+        '/token',
+        form({ grant_type: 'client_credentials', pad: 'x'.repeat(70 * 1024) }),
+      );
       expect(response.status).toBe(413);
     });
 
     test('RFC 6749 §4.1.2: a code replay is invalid_grant and the first tokens become inactive', async () => {
       const code = await codeFor(p);
-      const first = (await (await exchange(p, code)).json()) as { access_token: string; refresh_token: string };
+      const first = (await (await exchange(p, code)).json()) as {
+        access_token: string;
+        refresh_token: string;
+      };
       const replay = await exchange(p, code);
       expect(replay.status).toBe(400);
       expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
@@ -197,7 +217,13 @@ describe.each<Transport>(['fetch', 'node'])('adapter-http through %s', (transpor
       const code = await codeFor(p, { client_id: 'poster', scope: 'profile' });
       const response = await p.send(
         '/token',
-        form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: 'poster', client_secret: SECRET }),
+        form({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT,
+          client_id: 'poster',
+          client_secret: SECRET,
+        }),
       );
       expect(response.status).toBe(200);
     });
@@ -205,7 +231,10 @@ describe.each<Transport>(['fetch', 'node'])('adapter-http through %s', (transpor
 
   describe('revocation and introspection', () => {
     test('RFC 7009 §2.2: revocation answers 200 with an empty body, also for unknown tokens', async () => {
-      const tokens = (await (await exchange(p, await codeFor(p))).json()) as { refresh_token: string; access_token: string };
+      const tokens = (await (await exchange(p, await codeFor(p))).json()) as {
+        refresh_token: string;
+        access_token: string;
+      };
       for (const token of [tokens.refresh_token, 'unknown-token']) {
         const response = await p.send('/revoke', form({ token }, { authorization: basic('web', SECRET) }));
         expect(response.status).toBe(200);

@@ -2,7 +2,16 @@ import { MemoryGrantStore } from '@kraikub/adapter-memory';
 import { type GrantStore, StorageUnavailableError } from '@kraikub/core';
 import { describe, expect, test } from 'vitest';
 import { requireScopes, verifyBearer } from '../src/index.ts';
-import { authorizeQuery, basic, codeFor, exchange, form, provider, SECRET, type Transport } from './support.ts';
+import {
+  authorizeQuery,
+  basic,
+  codeFor,
+  exchange,
+  form,
+  provider,
+  SECRET,
+  type Transport,
+} from './support.ts';
 
 /** A memory store whose every method fails while `down` is set. */
 function flaky(failure: () => Error) {
@@ -20,26 +29,34 @@ function flaky(failure: () => Error) {
 
 describe.each<Transport>(['fetch', 'node'])('store failures through %s', (transport) => {
   test.each([
-    ['a StorageUnavailableError', () => new StorageUnavailableError('redis down'), 503, 'temporarily_unavailable'],
+    [
+      'a StorageUnavailableError',
+      () => new StorageUnavailableError('redis down'),
+      503,
+      'temporarily_unavailable',
+    ],
     ['any other error', () => new Error('disk on fire at /var/secret/path'), 500, 'server_error'],
-  ])('%s at the token endpoint is %i JSON, no stack trace, nothing issued', async (_name, failure, status, code) => {
-    const { store, state } = flaky(failure);
-    const p = await provider(transport, { grants: store });
-    try {
-      const issued = await codeFor(p);
-      state.down = true;
-      const response = await exchange(p, issued);
-      expect(response.status).toBe(status);
-      const text = await response.text();
-      expect(JSON.parse(text)).toEqual({ error: code, error_description: expect.any(String) });
-      expect(text).not.toMatch(/disk on fire|redis down|at .*\.ts|Error:/);
-      state.down = false;
-      // Nothing was consumed: the same code still works once the store is back.
-      expect((await exchange(p, issued)).status).toBe(200);
-    } finally {
-      await p.close();
-    }
-  });
+  ])(
+    '%s at the token endpoint is %i JSON, no stack trace, nothing issued',
+    async (_name, failure, status, code) => {
+      const { store, state } = flaky(failure);
+      const p = await provider(transport, { grants: store });
+      try {
+        const issued = await codeFor(p);
+        state.down = true;
+        const response = await exchange(p, issued);
+        expect(response.status).toBe(status);
+        const text = await response.text();
+        expect(JSON.parse(text)).toEqual({ error: code, error_description: expect.any(String) });
+        expect(text).not.toMatch(/disk on fire|redis down|at .*\.ts|Error:/);
+        state.down = false;
+        // Nothing was consumed: the same code still works once the store is back.
+        expect((await exchange(p, issued)).status).toBe(200);
+      } finally {
+        await p.close();
+      }
+    },
+  );
 
   test('a failing store at the authorization endpoint is an HTML 5xx page, never a redirect', async () => {
     const { store, state } = flaky(() => new StorageUnavailableError('down'));
@@ -88,7 +105,11 @@ describe('verifyBearer (RFC 6750)', () => {
   test('RFC 6750 §3: a valid token with the scope passes', async () => {
     const { p, token } = await tokens();
     const auth = await verifyBearer(p.server, at(`Bearer ${token}`), { scopes: ['profile'] });
-    expect(auth.ok && auth.token).toMatchObject({ subject: 'alice', clientId: 'web', scopes: ['profile', 'email'] });
+    expect(auth.ok && auth.token).toMatchObject({
+      subject: 'alice',
+      clientId: 'web',
+      scopes: ['profile', 'email'],
+    });
   });
 
   test('RFC 6750 §3.1: no token is 401 with a challenge and no error code', async () => {
@@ -126,7 +147,11 @@ describe('verifyBearer (RFC 6750)', () => {
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
     expect(response.headers.get('www-authenticate')).toContain('scope="admin"');
-    const ok = await requireScopes(p.server, ['email'], (_r, info) => new Response(info.subject))(at(`Bearer ${token}`));
+    const ok = await requireScopes(
+      p.server,
+      ['email'],
+      (_r, info) => new Response(info.subject),
+    )(at(`Bearer ${token}`));
     expect(await ok.text()).toBe('alice');
   });
 

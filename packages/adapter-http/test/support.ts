@@ -2,7 +2,13 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryClientStore, MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
-import { type AuthorizationServer, createAuthorizationServer, type GrantStore, hashSecret, webCrypto } from '@kraikub/core';
+import {
+  type AuthorizationServer,
+  createAuthorizationServer,
+  type GrantStore,
+  hashSecret,
+  webCrypto,
+} from '@kraikub/core';
 import { createHandler, createInteractions, type HandlerOptions, type Interactions } from '../src/index.ts';
 import { toNodeHandler } from '../src/node.ts';
 
@@ -30,10 +36,13 @@ const interact: HandlerOptions['interact'] = ({ httpRequest, interactionId, requ
   const user = httpRequest.headers.get('x-test-user');
   if (user !== null) return { type: 'approve', subject: user };
   if (httpRequest.headers.get('x-test-deny') !== null) return { type: 'deny' };
-  return new Response(`<form>login for ${request.client.name}<input name="interaction" value="${interactionId}"></form>`, {
-    status: 200,
-    headers: { 'content-type': 'text/html; charset=utf-8' },
-  });
+  return new Response(
+    `<form>login for ${request.client.name}<input name="interaction" value="${interactionId}"></form>`,
+    {
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+    },
+  );
 };
 
 export async function provider(
@@ -93,7 +102,8 @@ export async function provider(
   };
 }
 
-export const basic = (id: string, secret: string) => `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
+export const basic = (id: string, secret: string) =>
+  `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
 
 export function form(params: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
   return {
@@ -128,7 +138,13 @@ export async function codeFor(p: Provider, params: Record<string, string | undef
 }
 
 export function exchange(p: Provider, code: string, extra: Record<string, string> = {}) {
-  return p.send('/token', form({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, ...extra }, { authorization: basic('web', SECRET) }));
+  return p.send(
+    '/token',
+    form(
+      { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, ...extra },
+      { authorization: basic('web', SECRET) },
+    ),
+  );
 }
 
 export async function introspect(p: Provider, token: string): Promise<Record<string, unknown>> {
