@@ -5,7 +5,9 @@
 export function appendQuery(uri: string, params: Readonly<Record<string, string | undefined>>): string {
   const query = Object.entries(params)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .map(
+      ([name, value]) => `${encodeURIComponent(wellFormed(name))}=${encodeURIComponent(wellFormed(value))}`,
+    )
     .join('&');
   if (query === '') return uri;
   if (!uri.includes('?')) return `${uri}?${query}`;
@@ -13,6 +15,12 @@ export function appendQuery(uri: string, params: Readonly<Record<string, string 
 }
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const loneSurrogates = new RegExp(loneSurrogate.source, 'g');
+
+/** Replaces lone surrogates (which cannot be percent-encoded) with U+FFFD, so encoding never throws. */
+function wellFormed(text: string): string {
+  return text.replace(loneSurrogates, '\uFFFD');
+}
 
 /** True when `text` can be percent-encoded as UTF-8 (no lone surrogates). */
 export function isWellFormed(text: string): boolean {

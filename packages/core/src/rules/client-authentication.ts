@@ -64,8 +64,9 @@ export function readClientCredentials(
   if (bodySecret.isErr()) return err(bodySecret.error);
 
   if (authorization !== undefined && authorization !== '') {
+    // RFC 6749 section 5.2: whatever the scheme, a client that tried the Authorization header gets 401.
     if (!/^basic /i.test(authorization)) {
-      return err(invalidClient('Unsupported client authentication scheme.', { basicAuth: false }));
+      return err(invalidClient('Unsupported client authentication scheme.', { basicAuth: true }));
     }
     if (bodySecret.value !== undefined) {
       return err(oauthError('invalid_request', 'Use only one client authentication method.'));

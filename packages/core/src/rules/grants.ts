@@ -58,14 +58,14 @@ export function checkRefreshToken(
   record: RefreshTokenRecord | undefined,
   client: ClientRecord,
   now: number,
-): Result<RefreshTokenRecord, GrantError> {
+): Result<RefreshTokenRecord, GrantError | OAuthErrorOf<'unauthorized_client'>> {
   const invalid = (detail: string) =>
     err(oauthError('invalid_grant', 'The refresh token is invalid, expired, or revoked.', { detail }));
   if (record === undefined) return invalid('unknown refresh token');
   if (record.clientId !== client.id) return invalid('refresh token of another client');
   if (record.expiresAt <= now) return invalid('refresh token expired');
   if (!client.grantTypes.includes('refresh_token')) {
-    return err(oauthError('invalid_grant', 'This client may not use refresh tokens.'));
+    return err(oauthError('unauthorized_client', 'This client may not use refresh tokens.'));
   }
   return ok(record);
 }

@@ -8,26 +8,21 @@ export interface ResolvedRedirectUri {
   readonly provided: boolean;
 }
 
-const loopbackIps = new Set(['127.0.0.1', '[::1]']);
+/** `http://` + a loopback IP literal + an optional port + the rest, as written. */
+const loopback = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?([/?][^#]*)?$/;
 
 /**
- * RFC 8252 section 7.3: for a registered loopback IP redirect URI, the port
- * may differ at request time. Everything else stays byte-exact: the expected
- * string is the registered URI with the requested port put in.
+ * RFC 8252 section 7.3: for a registered loopback IP redirect URI, any port
+ * may be used at request time (or none). Everything else stays byte-exact:
+ * the comparison is on the strings as written, with only the port taken out,
+ * never on a parsed and re-serialised URL.
  */
 function matchesLoopback(registered: string, requested: string): boolean {
-  let reg: URL;
-  let req: URL;
-  try {
-    reg = new URL(registered);
-    req = new URL(requested);
-  } catch {
-    return false;
-  }
-  if (reg.protocol !== 'http:' || !loopbackIps.has(reg.hostname)) return false;
-  if (req.port === '') return false;
-  const expected = `${reg.protocol}//${reg.hostname}:${req.port}${reg.pathname}${reg.search}`;
-  return requested === expected;
+  const reg = loopback.exec(registered);
+  const req = loopback.exec(requested);
+  if (reg === null || req === null) return false;
+  if (req[2] !== undefined && Number(req[2]) > 65535) return false;
+  return reg[1] === req[1] && (reg[3] ?? '') === (req[3] ?? '');
 }
 
 /**

@@ -29,24 +29,25 @@ export function requestedScopes(
   client: ClientRecord,
   supported: Readonly<Record<string, string>>,
 ): Result<string[], ScopeError> {
+  const known = (scopes: readonly string[]) =>
+    scopes.every((scope) => Object.hasOwn(supported, scope) && client.scopes.includes(scope));
   if (value === undefined) {
     const defaults = client.defaultScopes ?? [];
     if (defaults.length === 0) return err(oauthError('invalid_scope', 'The scope parameter is required.'));
-    return ok([...defaults]);
+    return known(defaults)
+      ? ok([...defaults])
+      : err(oauthError('invalid_scope', 'The default scope of this client is not supported by the server.'));
   }
-  return parseScope(value).andThen((scopes) => {
-    const unknown = scopes.some(
-      (scope) => !Object.hasOwn(supported, scope) || !client.scopes.includes(scope),
-    );
-    return unknown
-      ? err(
+  return parseScope(value).andThen((scopes) =>
+    known(scopes)
+      ? ok(scopes)
+      : err(
           oauthError(
             'invalid_scope',
             'The requested scope is invalid, unknown, or not allowed for this client.',
           ),
-        )
-      : ok(scopes);
-  });
+        ),
+  );
 }
 
 /**
