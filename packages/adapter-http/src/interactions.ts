@@ -26,6 +26,10 @@ export type Decision =
 export interface Completion {
   /** The redirect URL (the client's redirect URI with `code` or `error`, `state` and `iss`). */
   readonly location: string;
+  /** The grant an approval created: keep it to revoke the grant when the user withdraws consent. */
+  readonly grantId?: string;
+  /** The request that was completed. */
+  readonly request: AuthorizationRequest;
 }
 
 /** Why an interaction could not be completed. */
@@ -119,13 +123,18 @@ export function createInteractions(server: AuthorizationServer, options: Interac
       }
       if (record === undefined) return { kind: 'not_found' };
       if (decision.type === 'deny')
-        return { location: server.deny(record.request, decision.description).url };
+        return { location: server.deny(record.request, decision.description).url, request: record.request };
       const approval =
         decision.scopes === undefined
           ? { subject: decision.subject }
           : { subject: decision.subject, scopes: decision.scopes };
       const result = await server.approve(record.request, approval);
-      if (result.isOk()) return { location: result.value.url };
+      if (result.isOk()) {
+        const { url, grantId } = result.value;
+        return grantId === undefined
+          ? { location: url, request: record.request }
+          : { location: url, grantId, request: record.request };
+      }
       const error = result.error;
       const status =
         error.error === 'server_error' ? 500 : error.error === 'temporarily_unavailable' ? 503 : 400;

@@ -6,7 +6,8 @@ import {
 } from './config.ts';
 import { systemClock, webCrypto } from './crypto.ts';
 import type { OAuthError } from './errors.ts';
-import type { Context } from './lib/context.ts';
+import { type Context, grantRetention } from './lib/context.ts';
+import { callPort } from './lib/port.ts';
 import type { ParamsInput } from './params.ts';
 import type { ClientStore, Clock, Crypto, GrantStore } from './ports.ts';
 import type { AuthorizationRequest } from './rules/authorization-request.ts';
@@ -93,6 +94,13 @@ export interface AuthorizationServer {
    */
   verifyAccessToken(token: string): ResultAsync<AccessTokenInfo | undefined, OAuthError>;
   /**
+   * Revokes every code and token of a grant (for example when a user
+   * withdraws consent). Unknown grants succeed silently.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+   */
+  revokeGrant(grantId: string): ResultAsync<void, OAuthError>;
+  /**
    * The metadata document.
    *
    * @see https://www.rfc-editor.org/rfc/rfc8414
@@ -143,6 +151,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     revoke: (request) => revoke(ctx, request),
     introspect: (request) => introspect(ctx, request),
     verifyAccessToken: (value) => verifyAccessToken(ctx, value),
+    revokeGrant: (grantId) =>
+      callPort('GrantStore.revokeGrant', () =>
+        ctx.store.revokeGrant(grantId, grantRetention(ctx, ctx.clock.now())),
+      ),
     metadata: () => metadata(ctx),
   };
 }

@@ -19,6 +19,8 @@ export interface AuthorizationResponse {
   readonly redirectUri: string;
   /** `code`, `state`, `iss`, or `error`, `error_description`, `state`, `iss`. */
   readonly parameters: Readonly<Record<string, string>>;
+  /** The grant the code belongs to (approvals only): keep it to revoke the grant later. */
+  readonly grantId?: string;
 }
 
 /** The resource owner's approval. */
@@ -96,9 +98,14 @@ export function approve(
             ? {}
             : { codeChallenge: request.codeChallenge, codeChallengeMethod: 'S256' as const }),
         };
-        return callPort('GrantStore.saveCode', () => ctx.store.saveCode(code.key, record)).map(() =>
-          responseTo(request.redirectUri, { code: code.value, state: request.state, iss: ctx.config.issuer }),
-        );
+        return callPort('GrantStore.saveCode', () => ctx.store.saveCode(code.key, record)).map(() => ({
+          ...responseTo(request.redirectUri, {
+            code: code.value,
+            state: request.state,
+            iss: ctx.config.issuer,
+          }),
+          grantId,
+        }));
       });
     },
   );
