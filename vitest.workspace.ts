@@ -28,6 +28,9 @@ function project(name: string, root: string) {
   };
 }
 
-export const projects = packages.map((name) => project(name, `./packages/${name}`));
+export const projects = [
+  ...packages.map((name) => project(name, `./packages/${name}`)),
+  project('example-provider', './examples/provider'),
+];
 
 export default projects;

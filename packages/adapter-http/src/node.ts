@@ -122,7 +122,8 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies;
-  res.writeHead(response.status, response.statusText, headers);
+  if (response.statusText === '') res.writeHead(response.status, headers);
+  else res.writeHead(response.status, response.statusText, headers);
   if (response.body === null) {
     res.end();
     return;

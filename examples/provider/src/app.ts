@@ -1,0 +1,344 @@
+import {
+  createHandler,
+  createInteractions,
+  type Decision,
+  type InteractCallback,
+  type ProviderHandler,
+  verifyBearer,
+} from '@kraikub/adapter-http';
+import { MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
+import {
+  type AuthorizationServer,
+  type ClientStore,
+  createAuthorizationServer,
+  type GrantStore,
+  type InteractionStore,
+} from '@kraikub/core';
+import { accountPage, consentPage, loginPage, messagePage } from './pages.ts';
+import { LoginLimiter } from './rate-limit.ts';
+import { csrfMatches, type Session, Sessions, sessionCookie } from './sessions.ts';
+import type { Users } from './users.ts';
+
+/** The scopes this provider offers, with what the consent screen says about each. */
+export const scopes = {
+  profile: 'See your name and user id',
+  email: 'See your email address',
+  offline_access: 'Stay connected when you are not using the app',
+} as const;
+
+/** The header the node entry point sets from the socket address (any incoming value is replaced). */
+export const clientIpHeader = 'x-kraikub-client-ip';
+
+export interface ProviderAppOptions {
+  readonly issuer: string;
+  readonly clients: ClientStore;
+  readonly users: Users;
+  readonly grants?: GrantStore;
+  readonly interactionStore?: InteractionStore;
+  /** Failed logins allowed per account and per IP in 15 minutes. */
+  readonly loginLimit?: { readonly perAccount: number; readonly perIp: number };
+}
+
+export interface ProviderApp {
+  readonly server: AuthorizationServer;
+  readonly handler: ProviderHandler;
+}
+
+/** Consents a user gave, per client, with the grants made under them (so a revocation can end them). */
+class Consents {
+  readonly #byUser = new Map<string, Map<string, { scopes: Set<string>; grants: Set<string> }>>();
+
+  covers(userId: string, clientId: string, wanted: readonly string[]): boolean {
+    const consent = this.#byUser.get(userId)?.get(clientId);
+    return consent !== undefined && wanted.every((scope) => consent.scopes.has(scope));
+  }
+
+  remember(userId: string, clientId: string, granted: readonly string[], grantId: string | undefined): void {
+    let clients = this.#byUser.get(userId);
+    if (clients === undefined) this.#byUser.set(userId, (clients = new Map()));
+    const consent = clients.get(clientId) ?? { scopes: new Set<string>(), grants: new Set<string>() };
+    for (const scope of granted) consent.scopes.add(scope);
+    if (grantId !== undefined) consent.grants.add(grantId);
+    clients.set(clientId, consent);
+  }
+
+  list(userId: string): { clientId: string; scopes: string[] }[] {
+    return [...(this.#byUser.get(userId) ?? [])].map(([clientId, c]) => ({
+      clientId,
+      scopes: [...c.scopes],
+    }));
+  }
+
+  /** Forgets the consent; returns the grants to revoke. */
+  forget(userId: string, clientId: string): string[] {
+    const consent = this.#byUser.get(userId)?.get(clientId);
+    this.#byUser.get(userId)?.delete(clientId);
+    return consent === undefined ? [] : [...consent.grants];
+  }
+}
+
+/** Every page: no framing, no referrer, no caching, no sniffing. */
+const pageHeaders = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};
+
+const html = (body: string, status = 200, headers: Record<string, string> = {}) =>
+  new Response(body, { status, headers: { ...pageHeaders, ...headers } });
+
+const seeOther = (location: string, headers: Record<string, string> = {}) =>
+  new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store', ...headers } });
+
+async function formOf(request: Request): Promise<URLSearchParams | undefined> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!type.startsWith('application/x-www-form-urlencoded')) return undefined;
+  const text = await request.text();
+  return text.length > 16 * 1024 ? undefined : new URLSearchParams(text);
+}
+
+/**
+ * The whole provider as one Fetch handler: the OAuth endpoints from
+ * `@kraikub/adapter-http`, plus this host's own pages (login, consent,
+ * account) and a protected resource, `GET /api/me`.
+ */
+export function createProviderApp(options: ProviderAppOptions): ProviderApp {
+  const secureCookies = options.issuer.startsWith('https:');
+  const server = createAuthorizationServer({
+    config: { issuer: options.issuer, scopes: { ...scopes }, requirePkce: false },
+    clients: options.clients,
+    store: options.grants ?? new MemoryGrantStore(),
+  });
+  const interactions = createInteractions(server, {
+    store: options.interactionStore ?? new MemoryInteractionStore(),
+  });
+  const sessions = new Sessions();
+  const consents = new Consents();
+  const limit = options.loginLimit ?? { perAccount: 5, perIp: 20 };
+  const accountLimiter = new LoginLimiter(limit.perAccount, 15 * 60_000);
+  const ipLimiter = new LoginLimiter(limit.perIp, 15 * 60_000);
+  const { users } = options;
+
+  /** Every page gets a session, so every form can carry a CSRF token. */
+  const withSession = (request: Request): { session: Session; setCookie: Record<string, string> } => {
+    const existing = sessions.get(request);
+    if (existing !== undefined) return { session: existing, setCookie: {} };
+    const session = sessions.create();
+    return { session, setCookie: { 'set-cookie': sessionCookie(session, secureCookies) } };
+  };
+
+  /** Completes an interaction and remembers the consent with its grant. */
+  const finish = async (interactionId: string, decision: Decision, userId?: string): Promise<Response> => {
+    const done = await interactions.complete(interactionId, decision);
+    if (!('location' in done)) {
+      return done.kind === 'not_found'
+        ? html(
+            messagePage(
+              'Request expired',
+              'This sign-in request has expired or was already used. Go back to the application and try again.',
+            ),
+            400,
+          )
+        : html(messagePage('Something went wrong', done.description), done.status);
+    }
+    if (decision.type === 'approve' && userId !== undefined) {
+      consents.remember(userId, done.request.client.id, decision.scopes ?? done.request.scopes, done.grantId);
+    }
+    return seeOther(done.location);
+  };
+
+  const interact: InteractCallback = ({ request, interactionId, httpRequest }) => {
+    const session = sessions.get(httpRequest);
+    const user = session?.userId === undefined ? undefined : users.byId(session.userId);
+    if (user === undefined) return seeOther(`/login?interaction=${interactionId}`);
+    if (consents.covers(user.id, request.client.id, request.scopes))
+      return { type: 'approve', subject: user.id };
+    return seeOther(`/consent?interaction=${interactionId}`);
+  };
+
+  const routes = async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const { pathname } = url;
+    const method = request.method;
+
+    if (pathname === '/login' && method === 'GET') {
+      const { session, setCookie } = withSession(request);
+      const interaction = url.searchParams.get('interaction') ?? '';
+      const pending = await interactions.find(interaction);
+      if (interaction !== '' && pending === undefined) {
+        return html(
+          messagePage(
+            'Request expired',
+            'This sign-in request has expired. Go back to the application and try again.',
+          ),
+          400,
+          setCookie,
+        );
+      }
+      return html(
+        loginPage({
+          interaction,
+          csrf: session.csrf,
+          ...(pending ? { clientName: pending.client.name } : {}),
+        }),
+        200,
+        setCookie,
+      );
+    }
+
+    if (pathname === '/login' && method === 'POST') {
+      const form = await formOf(request);
+      const session = sessions.get(request);
+      if (form === undefined || !csrfMatches(session, form.get('csrf'))) {
+        return html(messagePage('Session expired', 'Reload the page and sign in again.'), 403);
+      }
+      const username = (form.get('username') ?? '').slice(0, 100);
+      const password = (form.get('password') ?? '').slice(0, 200);
+      const interaction = form.get('interaction') ?? '';
+      const ip = request.headers.get(clientIpHeader) ?? 'unknown';
+      const pending = await interactions.find(interaction);
+      const again = (error: string, status: number) =>
+        html(
+          loginPage({
+            interaction,
+            csrf: session?.csrf ?? '',
+            error,
+            username,
+            ...(pending ? { clientName: pending.client.name } : {}),
+          }),
+          status,
+        );
+      const accountKey = `account:${username.toLowerCase()}`;
+      const ipKey = `ip:${ip}`;
+      if (!accountLimiter.allowed(accountKey) || !ipLimiter.allowed(ipKey)) {
+        return again('Too many failed attempts. Wait a few minutes and try again.', 429);
+      }
+      const user = await users.authenticate(username, password);
+      if (user === undefined) {
+        accountLimiter.fail(accountKey);
+        ipLimiter.fail(ipKey);
+        return again('Wrong username or password.', 401);
+      }
+      accountLimiter.reset(accountKey);
+      // A fresh session id at login (no fixation); the old one is dropped.
+      if (session !== undefined) sessions.destroy(session);
+      const fresh = sessions.create(user.id);
+      const cookie = { 'set-cookie': sessionCookie(fresh, secureCookies) };
+      if (pending === undefined) return seeOther('/account', cookie);
+      if (consents.covers(user.id, pending.client.id, pending.scopes)) {
+        const done = await finish(interaction, { type: 'approve', subject: user.id }, user.id);
+        done.headers.set('set-cookie', cookie['set-cookie']);
+        return done;
+      }
+      return seeOther(`/consent?interaction=${encodeURIComponent(interaction)}`, cookie);
+    }
+
+    if (pathname === '/consent' && method === 'GET') {
+      const session = sessions.get(request);
+      const interaction = url.searchParams.get('interaction') ?? '';
+      const user = session?.userId === undefined ? undefined : users.byId(session.userId);
+      if (session === undefined || user === undefined)
+        return seeOther(`/login?interaction=${encodeURIComponent(interaction)}`);
+      const pending = await interactions.find(interaction);
+      if (pending === undefined) {
+        return html(
+          messagePage(
+            'Request expired',
+            'This sign-in request has expired. Go back to the application and try again.',
+          ),
+          400,
+        );
+      }
+      return html(
+        consentPage({
+          interaction,
+          csrf: session.csrf,
+          clientName: pending.client.name,
+          userName: user.name,
+          scopes: pending.scopes.map((name) => ({ name, description: server.config.scopes[name] ?? name })),
+        }),
+      );
+    }
+
+    if (pathname === '/consent' && method === 'POST') {
+      const form = await formOf(request);
+      const session = sessions.get(request);
+      const user = session?.userId === undefined ? undefined : users.byId(session.userId);
+      if (form === undefined || user === undefined || !csrfMatches(session, form.get('csrf'))) {
+        return html(messagePage('Session expired', 'Reload the page and try again.'), 403);
+      }
+      const interaction = form.get('interaction') ?? '';
+      const decision: Decision =
+        form.get('decision') === 'approve'
+          ? { type: 'approve', subject: user.id }
+          : { type: 'deny', description: 'The user denied the request.' };
+      return finish(interaction, decision, user.id);
+    }
+
+    if (pathname === '/account' && method === 'GET') {
+      const session = sessions.get(request);
+      const user = session?.userId === undefined ? undefined : users.byId(session.userId);
+      if (session === undefined || user === undefined) return seeOther('/login');
+      const list = await Promise.all(
+        consents.list(user.id).map(async (c) => ({
+          ...c,
+          clientName: (await options.clients.findClient(c.clientId))?.name ?? c.clientId,
+        })),
+      );
+      return html(accountPage({ userName: user.name, csrf: session.csrf, consents: list }));
+    }
+
+    if (pathname === '/account/revoke' && method === 'POST') {
+      const form = await formOf(request);
+      const session = sessions.get(request);
+      if (form === undefined || session?.userId === undefined || !csrfMatches(session, form.get('csrf'))) {
+        return html(messagePage('Session expired', 'Reload the page and try again.'), 403);
+      }
+      for (const grantId of consents.forget(session.userId, form.get('client_id') ?? '')) {
+        await server.revokeGrant(grantId);
+      }
+      return seeOther('/account');
+    }
+
+    if (pathname === '/logout' && method === 'POST') {
+      const form = await formOf(request);
+      const session = sessions.get(request);
+      if (session !== undefined && form !== undefined && csrfMatches(session, form.get('csrf')))
+        sessions.destroy(session);
+      return seeOther('/login', { 'set-cookie': sessionCookie(undefined, secureCookies) });
+    }
+
+    if (pathname === '/api/me') {
+      const auth = await verifyBearer(server, request, { scopes: ['profile'] });
+      if (!auth.ok) return auth.response;
+      const user = auth.token.subject === undefined ? undefined : users.byId(auth.token.subject);
+      if (user === undefined) return Response.json({ error: 'not_found' }, { status: 404 });
+      return Response.json(
+        {
+          sub: user.id,
+          name: user.name,
+          preferred_username: user.username,
+          ...(auth.token.scopes.includes('email') ? { email: user.email } : {}),
+        },
+        { headers: { 'cache-control': 'no-store' } },
+      );
+    }
+
+    if (pathname === '/' && method === 'GET') {
+      return html(
+        messagePage(
+          'Kraikub',
+          'This is the Kraikub sign-in service. Applications send you here to sign in; your account is at /account.',
+        ),
+      );
+    }
+    return Response.json({ error: 'not_found' }, { status: 404 });
+  };
+
+  const handler = createHandler(server, { interactions, interact, fallback: routes });
+  return { server, handler };
+}

@@ -1,0 +1,63 @@
+import { MemoryClientStore } from '@kraikub/adapter-memory';
+import { hashSecret, webCrypto } from '@kraikub/core';
+import { createProviderApp } from './app.ts';
+import { readClientsFile } from './clients-file.ts';
+import { loadSettings, type Settings } from './config.ts';
+import { serve } from './node-server.ts';
+import { demoAccounts, demoUsers } from './users.ts';
+
+/** The demo client's registration (the app under examples/client). Development only. */
+export const demoClient = { id: 'kraikub-demo', secret: 'kraikub-demo-secret' } as const;
+
+export async function start(settings: Settings) {
+  const clients = new MemoryClientStore(await readClientsFile(settings.clientsFile));
+  if (settings.demo) {
+    clients.register({
+      id: demoClient.id,
+      name: 'Kraikub Demo App',
+      redirectUris: [`http://localhost:${settings.demoClientPort}/callback`],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      secretHash: await hashSecret(webCrypto, demoClient.secret),
+      grantTypes: ['authorization_code', 'refresh_token'],
+      scopes: ['profile', 'email', 'offline_access'],
+    });
+  }
+  const { handler, server } = createProviderApp({
+    issuer: settings.issuer,
+    clients,
+    users: await demoUsers(),
+  });
+  const http = serve(handler, { log: settings.logRequests });
+  await new Promise<void>((resolve) => http.listen(settings.port, settings.host, resolve));
+  return { http, server, clients };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let settings: Settings;
+  try {
+    settings = loadSettings();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+  const { clients } = await start(settings);
+  const lines = [
+    '',
+    `Kraikub provider on ${settings.issuer} (in-memory storage)`,
+    `  metadata   ${settings.issuer}/.well-known/oauth-authorization-server`,
+    `  account    ${settings.issuer}/account`,
+    `  users      ${demoAccounts.map((a) => `${a.username} / ${a.password}`).join(', ')}`,
+    `  clients    ${
+      clients
+        .list()
+        .map((c) => c.id)
+        .join(', ') || '(none)'
+    }`,
+    settings.demo ? `  demo app   http://localhost:${settings.demoClientPort} (client ${demoClient.id})` : '',
+    '',
+  ];
+  console.error(lines.join('\n'));
+  const stop = () => process.exit(0);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

@@ -1,0 +1,61 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { FetchHandler } from '@kraikub/adapter-http';
+import { toNodeHandler } from '@kraikub/adapter-http/node';
+import { clientIpHeader } from './app.ts';
+
+function clientOf(req: IncomingMessage): string | undefined {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  if (q >= 0) {
+    const id = new URLSearchParams(url.slice(q + 1)).get('client_id');
+    if (id !== null) return id.slice(0, 100);
+  }
+  const auth = req.headers.authorization;
+  if (auth?.toLowerCase().startsWith('basic ')) {
+    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) {
+      try {
+        return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')).slice(0, 100);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Serves the provider from `node:http`: sets the client IP header from the
+ * socket (replacing any sent value), and logs one JSON line per request:
+ * method, path (never the query: it may hold a code or state), status,
+ * duration and client. Never a token, code or secret.
+ */
+export function serve(
+  handler: FetchHandler,
+  options: { readonly log: boolean; readonly out?: (line: string) => void },
+): Server {
+  const node = toNodeHandler(handler);
+  const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    req.headers[clientIpHeader] = req.socket.remoteAddress ?? 'unknown';
+    if (options.log) {
+      res.once('finish', () => {
+        const path = (req.url ?? '/').split('?')[0] ?? '/';
+        const client = clientOf(req);
+        out(
+          JSON.stringify({
+            time: new Date().toISOString(),
+            method: req.method,
+            path,
+            status: res.statusCode,
+            duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
+            ...(client === undefined ? {} : { client }),
+          }),
+        );
+      });
+    }
+    node(req, res);
+  });
+}
