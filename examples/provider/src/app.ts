@@ -54,8 +54,8 @@ class Consents {
   }
 
   remember(userId: string, clientId: string, granted: readonly string[], grantId: string | undefined): void {
-    let clients = this.#byUser.get(userId);
-    if (clients === undefined) this.#byUser.set(userId, (clients = new Map()));
+    const clients = this.#byUser.get(userId) ?? new Map<string, { scopes: Set<string>; grants: Set<string> }>();
+    this.#byUser.set(userId, clients);
     const consent = clients.get(clientId) ?? { scopes: new Set<string>(), grants: new Set<string>() };
     for (const scope of granted) consent.scopes.add(scope);
     if (grantId !== undefined) consent.grants.add(grantId);
