@@ -9,12 +9,16 @@ import { fileURLToPath } from 'node:url';
  */
 const packages = ['core', 'adapter-memory', 'adapter-redis', 'adapter-http', 'testkit'] as const;
 
-const alias = Object.fromEntries(
-  packages.map((name) => [
-    `@kraikub/${name}`,
-    fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url)),
-  ]),
-);
+const source = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
+
+/** Exact matches only: `@kraikub/adapter-http` must not swallow `@kraikub/adapter-http/node`. */
+const alias = [
+  ...packages.map((name) => ({
+    find: new RegExp(`^@kraikub/${name}$`),
+    replacement: source(`${name}/src/index.ts`),
+  })),
+  { find: /^@kraikub\/adapter-http\/node$/, replacement: source('adapter-http/src/node.ts') },
+];
 
 function project(name: string, root: string) {
   return {

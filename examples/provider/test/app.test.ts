@@ -1,0 +1,278 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { MemoryClientStore } from '@kraikub/adapter-memory';
+import { hashSecret, webCrypto } from '@kraikub/core';
+import { describe, expect, test } from 'vitest';
+import { clientIpHeader, createProviderApp } from '../src/app.ts';
+import { loadSettings } from '../src/config.ts';
+import { serve } from '../src/node-server.ts';
+import { demoUsers } from '../src/users.ts';
+
+const ISSUER = 'http://localhost:3000';
+const REDIRECT = 'http://localhost:4000/callback';
+const SECRET = 'test-secret';
+const users = await demoUsers();
+
+async function app(issuer = ISSUER) {
+  const clients = new MemoryClientStore([
+    {
+      id: 'demo',
+      name: 'Demo <App>',
+      redirectUris: [REDIRECT],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      secretHash: await hashSecret(webCrypto, SECRET),
+      scopes: ['profile', 'email', 'offline_access'],
+    },
+  ]);
+  return createProviderApp({ issuer, clients, users, loginLimit: { perAccount: 3, perIp: 5 } });
+}
+
+/** A tiny browser: keeps cookies, never follows redirects by itself. */
+function browser(handler: (r: Request) => Promise<Response>, ip = '10.0.0.1') {
+  let cookie = '';
+  return async (path: string, init: RequestInit & { form?: Record<string, string> } = {}) => {
+    const headers = new Headers(init.headers);
+    if (cookie !== '') headers.set('cookie', cookie);
+    headers.set(clientIpHeader, ip);
+    let body = init.body;
+    if (init.form !== undefined) {
+      headers.set('content-type', 'application/x-www-form-urlencoded');
+      body = new URLSearchParams(init.form).toString();
+    }
+    const response = await handler(
+      new Request(new URL(path, ISSUER), { ...init, headers, body: body ?? null }),
+    );
+    const set = response.headers.get('set-cookie');
+    if (set !== null) cookie = set.split(';')[0] ?? '';
+    return response;
+  };
+}
+
+const field = (html: string, name: string) =>
+  new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
+const authorizePath = (scope = 'profile email') =>
+  `/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'demo', redirect_uri: REDIRECT, scope, state: 'st' })}`;
+
+/** authorize → login page → login → consent page → approve; returns the final redirect. */
+async function signIn(go: ReturnType<typeof browser>, decision: 'approve' | 'deny' = 'approve') {
+  const start = await go(authorizePath());
+  const loginUrl = start.headers.get('location') ?? '';
+  const login = await go(loginUrl);
+  const loginHtml = await login.text();
+  const afterLogin = await go('/login', {
+    method: 'POST',
+    form: {
+      csrf: field(loginHtml, 'csrf'),
+      interaction: field(loginHtml, 'interaction'),
+      username: 'alice',
+      password: 'wonderland',
+    },
+  });
+  const consent = await go(afterLogin.headers.get('location') ?? '');
+  const consentHtml = await consent.text();
+  return {
+    consentHtml,
+    consent,
+    done: await go('/consent', {
+      method: 'POST',
+      form: { csrf: field(consentHtml, 'csrf'), interaction: field(consentHtml, 'interaction'), decision },
+    }),
+  };
+}
+
+describe('the provider app', () => {
+  test('the login page carries a CSRF token, a session cookie and clickjacking headers', async () => {
+    const { handler } = await app();
+    const go = browser(handler);
+    const start = await go(authorizePath());
+    expect(start.status).toBe(303);
+    const login = await go(start.headers.get('location') ?? '');
+    expect(login.status).toBe(200);
+    expect(login.headers.get('x-frame-options')).toBe('DENY');
+    expect(login.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const html = await login.text();
+    expect(html).toContain('Demo &lt;App&gt;');
+    expect(field(html, 'csrf')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const cookie = login.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).not.toMatch(/Secure/);
+  });
+
+  test('cookies are Secure when served over https', async () => {
+    const { handler } = await app('https://id.example.com');
+    const response = await handler(new Request('https://id.example.com/login'));
+    expect(response.headers.get('set-cookie')).toMatch(/; Secure/);
+  });
+
+  test('login, consent, code, token and /api/me, end to end', async () => {
+    const { handler } = await app();
+    const go = browser(handler);
+    const { consentHtml, done } = await signIn(go);
+    expect(consentHtml).toContain('See your email address');
+    expect(done.status).toBe(303);
+    const location = new URL(done.headers.get('location') ?? '');
+    expect(location.searchParams.get('state')).toBe('st');
+    const code = location.searchParams.get('code') ?? '';
+    const token = await handler(
+      new Request(`${ISSUER}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${btoa(`demo:${SECRET}`)}`,
+        },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }),
+      }),
+    );
+    const tokens = (await token.json()) as { access_token: string };
+    const me = await handler(
+      new Request(`${ISSUER}/api/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } }),
+    );
+    expect(await me.json()).toEqual({
+      sub: 'u-alice',
+      name: 'Alice Liddell',
+      preferred_username: 'alice',
+      email: 'alice@example.com',
+    });
+
+    // Consent is remembered: the next authorization request is approved at once.
+    const again = await go(authorizePath());
+    expect(new URL(again.headers.get('location') ?? '').searchParams.get('code')).toMatch(/^kbc_/);
+
+    // Revoking the consent on the account page ends the grant: the token stops working.
+    const account = await (await go('/account')).text();
+    expect(account).toContain('Demo &lt;App&gt;');
+    const revoked = await go('/account/revoke', {
+      method: 'POST',
+      form: { csrf: field(account, 'csrf'), client_id: 'demo' },
+    });
+    expect(revoked.status).toBe(303);
+    const after = await handler(
+      new Request(`${ISSUER}/api/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } }),
+    );
+    expect(after.status).toBe(401);
+    expect((await go(authorizePath())).headers.get('location')).toMatch(/^\/consent\?/);
+  });
+
+  test('denying consent redirects with access_denied', async () => {
+    const { handler } = await app();
+    const { done } = await signIn(browser(handler), 'deny');
+    expect(new URL(done.headers.get('location') ?? '').searchParams.get('error')).toBe('access_denied');
+  });
+
+  test('a form without the session CSRF token is refused', async () => {
+    const { handler } = await app();
+    const go = browser(handler);
+    await go('/login');
+    const response = await go('/login', {
+      method: 'POST',
+      form: { csrf: 'forged', username: 'alice', password: 'wonderland' },
+    });
+    expect(response.status).toBe(403);
+  });
+
+  test('failed logins are limited per account and per IP', async () => {
+    const { handler } = await app();
+    const attempt = async (go: ReturnType<typeof browser>, username: string, password: string) => {
+      const html = await (await go('/login')).text();
+      return (await go('/login', { method: 'POST', form: { csrf: field(html, 'csrf'), username, password } }))
+        .status;
+    };
+    const one = browser(handler, '10.0.0.7');
+    expect(await attempt(one, 'bob', 'x')).toBe(401);
+    expect(await attempt(one, 'bob', 'y')).toBe(401);
+    expect(await attempt(one, 'bob', 'z')).toBe(401);
+    // The account is locked, even with the right password and from another IP.
+    expect(await attempt(browser(handler, '10.0.0.8'), 'bob', 'builder')).toBe(429);
+    // Another account from the first IP still works, until the IP budget (5) is spent.
+    expect(await attempt(one, 'alice', 'nope')).toBe(401);
+    expect(await attempt(one, 'alice', 'nope')).toBe(401);
+    expect(await attempt(one, 'alice', 'wonderland')).toBe(429);
+    expect(await attempt(browser(handler, '10.0.0.9'), 'alice', 'wonderland')).toBe(303);
+  });
+
+  test('/api/me needs the profile scope', async () => {
+    const { handler } = await app();
+    expect((await handler(new Request(`${ISSUER}/api/me`))).status).toBe(401);
+    expect(
+      (await handler(new Request(`${ISSUER}/api/me`, { headers: { authorization: 'Bearer nope' } }))).status,
+    ).toBe(401);
+  });
+
+  test('request logs are one JSON line each, with no query, token or secret', async () => {
+    const { handler } = await app();
+    const lines: string[] = [];
+    const http = serve(handler, { log: true, out: (line) => lines.push(line) });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    try {
+      await fetch(`${base}${authorizePath()}`, { redirect: 'manual' });
+      await fetch(`${base}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${btoa(`demo:${SECRET}`)}`,
+        },
+        body: 'grant_type=authorization_code&code=kbc_secret-looking-code',
+      });
+      await expect.poll(() => lines.length).toBe(2);
+      const [authz, token] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(authz).toMatchObject({ method: 'GET', path: '/authorize', status: 303, client: 'demo' });
+      expect(token).toMatchObject({ method: 'POST', path: '/token', status: 400, client: 'demo' });
+      expect(lines.join('\n')).not.toMatch(/state=|kbc_|test-secret|Basic/);
+    } finally {
+      http.close();
+    }
+  });
+});
+
+describe('configuration', () => {
+  test('environment variables and a JSON file, validated', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kraikub-config-'));
+    const file = join(dir, 'config.json');
+    await writeFile(file, JSON.stringify({ port: 4100, demo: 'false' }));
+    const settings = loadSettings({ KRAIKUB_CONFIG: file, HOST: '127.0.0.1' });
+    expect(settings).toMatchObject({
+      port: 4100,
+      host: '127.0.0.1',
+      demo: false,
+      issuer: 'http://127.0.0.1:4100',
+    });
+    expect(() => loadSettings({ PORT: 'eighty' })).toThrow(/environment variable PORT/);
+    expect(() => loadSettings({ ISSUER: 'not a url' })).toThrow(/environment variable ISSUER/);
+    await writeFile(file, JSON.stringify({ prot: 1 }));
+    expect(() => loadSettings({ KRAIKUB_CONFIG: file })).toThrow(/prot/);
+  });
+});
+
+describe('clients add', () => {
+  test('prints the secret once and stores only its hash', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kraikub-clients-'));
+    const file = join(dir, 'clients.json');
+    const run = promisify(execFile);
+    const cli = new URL('../src/clients-cli.ts', import.meta.url).pathname;
+    const tsx = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
+    const { stdout } = await run(
+      tsx,
+      [cli, 'add', '--name', 'My App', '--redirect-uri', 'https://app.example/cb', '--id', 'my-app'],
+      {
+        env: { ...process.env, CLIENTS_FILE: file },
+      },
+    );
+    const secret = /client_secret: (\S+)/.exec(stdout)?.[1] ?? '';
+    expect(secret).toMatch(/^kbs_/);
+    const stored = await readFile(file, 'utf8');
+    expect(stored).not.toContain(secret);
+    const [client] = JSON.parse(stored) as { id: string; secretHash: string }[];
+    expect(client).toMatchObject({ id: 'my-app', secretHash: await hashSecret(webCrypto, secret) });
+    await expect(
+      run(tsx, [cli, 'add', '--name', 'Bad', '--redirect-uri', 'http://evil.example/cb'], {
+        env: { ...process.env, CLIENTS_FILE: file },
+      }),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining('must use https') });
+  }, 30_000);
+});
