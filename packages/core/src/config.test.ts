@@ -260,3 +260,10 @@ describe('clientRecordSchema', () => {
     ).toBe(true);
   });
 });
+
+describe('parseConfig: scope names that JavaScript objects cannot hold', () => {
+  test('RFC 6749 §3.3: a __proto__ scope is refused loudly, not dropped silently', () => {
+    const scopes = JSON.parse('{"profile": "Your profile", "__proto__": "sneaky"}') as Record<string, string>;
+    expect(() => parseConfig({ issuer: 'https://id.example.com', scopes })).toThrow(/__proto__/);
+  });
+});

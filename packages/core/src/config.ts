@@ -42,7 +42,14 @@ export const configSchema = z
     /** Issuer identifier: `iss` in responses and metadata. */
     issuer: issuerSchema,
     /** Supported scopes, each with a description a consent screen can show. */
-    scopes: z.record(z.string().regex(scopeTokenPattern, 'must be a valid scope token'), z.string()),
+    scopes: z
+      .custom<unknown>(
+        (value) => !(typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')),
+        {
+          message: '__proto__ cannot be a scope name here (a JavaScript object key)',
+        },
+      )
+      .pipe(z.record(z.string().regex(scopeTokenPattern, 'must be a valid scope token'), z.string())),
     /** Lifetimes in seconds. */
     ttl: z
       .object({

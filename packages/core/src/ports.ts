@@ -77,7 +77,10 @@ export interface GrantRecordBase {
   readonly scopes: readonly string[];
   /** When it was issued (ms). */
   readonly issuedAt: number;
-  /** When it expires (ms). Stores never return an expired record. */
+  /**
+   * When it expires (ms). A record is expired from this instant on
+   * (`now >= expiresAt`); stores never return an expired record.
+   */
   readonly expiresAt: number;
 }
 
@@ -197,6 +200,7 @@ export interface GrantStore {
    *
    * One step, so that no code is ever spent without its tokens stored, and a
    * concurrent replay (which revokes the grant) cannot make the winner fail.
+   * A code whose grant was revoked is `not_found` (or `replayed`), never `consumed`.
    */
   consumeCode(key: TokenKey, tokens: TokenIssue): Promise<ConsumeCodeResult>;
   /**
@@ -215,7 +219,8 @@ export interface GrantStore {
    * Atomically rotates a refresh token: if `old` exists, is unexpired, not yet
    * rotated and its grant not revoked, marks it rotated with `rotation` and
    * stores `next` (the successor tokens): `rotated`. If it was already rotated:
-   * `reused` with its record (its `rotation` says by whom). Otherwise `not_found`.
+   * `reused` with its record (its `rotation` says by whom). Otherwise `not_found`
+   * (a revoked grant's token may be `not_found` or `reused`, never `rotated`).
    */
   rotateRefreshToken(
     old: TokenKey,
@@ -226,7 +231,9 @@ export interface GrantStore {
   revokeAccessToken(key: TokenKey): Promise<void>;
   /**
    * Revokes every code, access token and refresh token of the grant, and
-   * refuses tokens issued for it later; remembers the revocation until `retainUntil` (ms).
+   * refuses tokens issued for it later; remembers the revocation until
+   * `retainUntil` (ms), after which it may forget it (no record of the grant
+   * can outlive that instant).
    */
   revokeGrant(grantId: string, retainUntil: number): Promise<void>;
 }
