@@ -35,6 +35,7 @@ function project(name: string, root: string) {
 export const projects = [
   ...packages.map((name) => project(name, `./packages/${name}`)),
   project('example-provider', './examples/provider'),
+  project('example-runtimes', './examples/runtimes'),
 ];
 
 export default projects;

@@ -1,0 +1,75 @@
+// One OAuth flow through the Fetch handler, with no server socket: runs
+// unchanged on Node, Bun and Deno (and any runtime with Request/Response
+// and Web Crypto). Prints one JSON line with what it saw.
+import { createHandler, createInteractions, verifyBearer } from '@kraikub/adapter-http';
+import { MemoryClientStore, MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
+import { createAuthorizationServer, hashSecret, webCrypto } from '@kraikub/core';
+
+const issuer = 'https://id.example.com';
+const redirectUri = 'https://app.example.com/callback';
+const secret = 'runtime-secret';
+
+const server = createAuthorizationServer({
+  config: { issuer, scopes: { profile: 'Your profile' } },
+  clients: new MemoryClientStore([
+    {
+      id: 'app',
+      name: 'App',
+      redirectUris: [redirectUri],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      secretHash: await hashSecret(webCrypto, secret),
+      scopes: ['profile'],
+    },
+  ]),
+  store: new MemoryGrantStore(),
+});
+const interactions = createInteractions(server, { store: new MemoryInteractionStore() });
+const handler = createHandler(server, {
+  interactions,
+  interact: () => ({ type: 'approve', subject: 'runtime-user' }),
+});
+
+const query = new URLSearchParams({
+  response_type: 'code',
+  client_id: 'app',
+  redirect_uri: redirectUri,
+  scope: 'profile',
+  state: 'a&b=c',
+});
+const authorize = await handler(new Request(`${issuer}/authorize?${query}`));
+const location = new URL(authorize.headers.get('location'));
+const token = await handler(
+  new Request(`${issuer}/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${btoa(`app:${secret}`)}`,
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: location.searchParams.get('code'),
+      redirect_uri: redirectUri,
+    }),
+  }),
+);
+const tokens = await token.json();
+const bearer = await verifyBearer(
+  server,
+  new Request('https://api.example.com/me', { headers: { authorization: `Bearer ${tokens.access_token}` } }),
+);
+const metadata = await (
+  await handler(new Request(`${issuer}/.well-known/oauth-authorization-server`))
+).json();
+
+console.log(
+  JSON.stringify({
+    authorizeStatus: authorize.status,
+    state: location.searchParams.get('state'),
+    iss: location.searchParams.get('iss'),
+    tokenStatus: token.status,
+    cacheControl: token.headers.get('cache-control'),
+    tokenType: tokens.token_type,
+    subject: bearer.ok ? bearer.token.subject : null,
+    issuer: metadata.issuer,
+  }),
+);

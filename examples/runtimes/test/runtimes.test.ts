@@ -1,0 +1,66 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, test } from 'vitest';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const here = new URL('../', import.meta.url).pathname;
+const bin = (name: string) => `${here}node_modules/.bin/${name}`;
+const run = promisify(execFile);
+
+// The flow imports the published builds (dist), exactly as users get them.
+beforeAll(() => {
+  const needed = ['core', 'adapter-memory', 'adapter-http'].filter(
+    (p) => !existsSync(`${root}packages/${p}/dist/index.js`),
+  );
+  if (needed.length > 0) {
+    execFileSync(
+      'pnpm',
+      [
+        '--filter',
+        '@kraikub/core',
+        '--filter',
+        '@kraikub/adapter-memory',
+        '--filter',
+        '@kraikub/adapter-http',
+        'build',
+      ],
+      {
+        cwd: root,
+        stdio: 'ignore',
+      },
+    );
+  }
+}, 120_000);
+
+const runtimes: [string, string, string[]][] = [
+  ['Node 20 (this process)', process.execPath, ['flow.mjs']],
+  ['Node 22', bin('node'), ['flow.mjs']],
+  ['Bun', bin('bun'), ['flow.mjs']],
+  ['Deno', bin('deno'), ['run', '--quiet', '--allow-read', '--allow-env', 'flow.mjs']],
+];
+
+describe('the Fetch handler runs on every runtime', () => {
+  test.each(runtimes)(
+    '%s: authorize, token, bearer check and metadata',
+    async (_name, command, args) => {
+      const { stdout } = await run(command, args, {
+        cwd: here,
+        env: { ...process.env, NO_COLOR: '1' },
+        timeout: 60_000,
+      });
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      expect(JSON.parse(last)).toEqual({
+        authorizeStatus: 302,
+        state: 'a&b=c',
+        iss: 'https://id.example.com',
+        tokenStatus: 200,
+        cacheControl: 'no-store',
+        tokenType: 'Bearer',
+        subject: 'runtime-user',
+        issuer: 'https://id.example.com',
+      });
+    },
+    90_000,
+  );
+});
