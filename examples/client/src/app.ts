@@ -108,7 +108,14 @@ export function createClientApp(options: ClientAppOptions): (request: Request) =
     const token = session.tokens?.access_token;
     if (token === undefined) return;
     const url = new URL('/api/me', as.issuer);
-    const response = await oauth.protectedResourceRequest(token, 'GET', url, undefined, undefined, insecure);
+    let response: Response;
+    try {
+      response = await oauth.protectedResourceRequest(token, 'GET', url, undefined, undefined, insecure);
+    } catch (error) {
+      // oauth4webapi throws on a 401/403 that carries a WWW-Authenticate challenge; show that response.
+      if (!(error instanceof oauth.WWWAuthenticateChallengeError)) throw error;
+      response = error.response;
+    }
     session.profile = response.ok
       ? await response.json()
       : { status: response.status, 'www-authenticate': response.headers.get('www-authenticate') };

@@ -54,7 +54,8 @@ class Consents {
   }
 
   remember(userId: string, clientId: string, granted: readonly string[], grantId: string | undefined): void {
-    const clients = this.#byUser.get(userId) ?? new Map<string, { scopes: Set<string>; grants: Set<string> }>();
+    const clients =
+      this.#byUser.get(userId) ?? new Map<string, { scopes: Set<string>; grants: Set<string> }>();
     this.#byUser.set(userId, clients);
     const consent = clients.get(clientId) ?? { scopes: new Set<string>(), grants: new Set<string>() };
     for (const scope of granted) consent.scopes.add(scope);
@@ -77,12 +78,39 @@ class Consents {
   }
 }
 
+/** The page's CSP; `formTarget` is where a form's POST may finally redirect to, beside this origin. */
+const contentSecurityPolicy = (formTarget?: string) =>
+  `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'${formTarget === undefined ? '' : ` ${formTarget}`}; frame-ancestors 'none'`;
+
+/**
+ * The CSP source of a redirect URI: its origin, or its scheme for a
+ * private-use scheme (or an IPv6 literal, which CSP host sources cannot name).
+ * Browsers apply `form-action` to the redirects after a form's POST too, so
+ * the login and consent pages, whose POST ends at the client, must allow it.
+ */
+function formTargetOf(redirectUri: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(redirectUri);
+  } catch {
+    return undefined;
+  }
+  if (!/^[a-z][a-z0-9+.-]*:$/.test(url.protocol)) return undefined;
+  const web = url.protocol === 'http:' || url.protocol === 'https:';
+  return web && !url.hostname.startsWith('[') ? url.origin : url.protocol;
+}
+
+/** Headers of a page whose form completes `request`'s interaction (and so redirects to its client). */
+const completingPage = (request: { readonly redirectUri: string } | undefined): Record<string, string> => {
+  const target = request === undefined ? undefined : formTargetOf(request.redirectUri);
+  return target === undefined ? {} : { 'content-security-policy': contentSecurityPolicy(target) };
+};
+
 /** Every page: no framing, no referrer, no caching, no sniffing. */
 const pageHeaders = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy': contentSecurityPolicy(),
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
@@ -186,7 +214,7 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
           ...(pending ? { clientName: pending.client.name } : {}),
         }),
         200,
-        setCookie,
+        { ...setCookie, ...completingPage(pending) },
       );
     }
 
@@ -211,6 +239,7 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
             ...(pending ? { clientName: pending.client.name } : {}),
           }),
           status,
+          completingPage(pending),
         );
       const accountKey = `account:${username.toLowerCase()}`;
       const ipKey = `ip:${ip}`;
@@ -261,6 +290,8 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
           userName: user.name,
           scopes: pending.scopes.map((name) => ({ name, description: server.config.scopes[name] ?? name })),
         }),
+        200,
+        completingPage(pending),
       );
     }
 

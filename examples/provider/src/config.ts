@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
+/** A yes/no setting: a JSON boolean in the file, `true`/`false` in the environment. */
+const flag = (fallback: boolean) =>
+  z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]).default(fallback);
+
 /**
  * The provider's settings: environment variables, over an optional JSON file
  * (`KRAIKUB_CONFIG`), over defaults. A bad value stops the start with a
@@ -17,14 +21,8 @@ const settingsSchema = z
       .default(new URL('../data/clients.json', import.meta.url).pathname),
     redisUrl: z.url().optional(),
     demoClientPort: z.coerce.number().int().min(1).max(65535).default(4000),
-    demo: z
-      .enum(['true', 'false'])
-      .default('true')
-      .transform((value) => value === 'true'),
-    logRequests: z
-      .enum(['true', 'false'])
-      .default('true')
-      .transform((value) => value === 'true'),
+    demo: flag(true),
+    logRequests: flag(true),
   })
   .strict();
 

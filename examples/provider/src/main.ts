@@ -28,7 +28,14 @@ export async function start(settings: Settings) {
     users: await demoUsers(),
   });
   const http = serve(handler, { log: settings.logRequests });
-  await new Promise<void>((resolve) => http.listen(settings.port, settings.host, resolve));
+  // A listen error (EADDRINUSE, EACCES) rejects instead of escaping as an uncaught 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(settings.port, settings.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
   return { http, server, clients };
 }
 

@@ -234,7 +234,7 @@ describe('configuration', () => {
   test('environment variables and a JSON file, validated', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kraikub-config-'));
     const file = join(dir, 'config.json');
-    await writeFile(file, JSON.stringify({ port: 4100, demo: 'false' }));
+    await writeFile(file, JSON.stringify({ port: 4100, demo: false, logRequests: 'false' }));
     const settings = loadSettings({ KRAIKUB_CONFIG: file, HOST: '127.0.0.1' });
     expect(settings).toMatchObject({
       port: 4100,

@@ -137,7 +137,6 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   res.end();
 }
 
-const notFound = json(404, { error: 'not_found', error_description: 'No such endpoint.' });
 const crashed = json(500, {
   error: 'server_error',
   error_description: 'The server encountered an unexpected error.',
@@ -155,7 +154,9 @@ function fail(res: ServerResponse): void {
  * metadata endpoints: plain data in, plain data out. Any other Fetch handler
  * works too, through full `Request` objects.
  *
- * With Express-style `next`, paths that are not the provider's fall through.
+ * Paths that are not the provider's go to the handler's `fallback` (through
+ * a full `Request`), or, when called Express-style with `next`, to the next
+ * middleware.
  *
  * @example
  * ```ts
@@ -179,7 +180,8 @@ export function toNodeHandler(handler: FetchHandler): NodeHandler {
       .then((result) => {
         if (result === undefined) {
           if (next !== undefined) return next();
-          return writeOutput(res, notFound, false);
+          // Not a provider endpoint: the handler's own fallback (the host's pages) answers.
+          return handler(toWebRequest(req, undefined)).then((response) => writeResponse(res, response));
         }
         if (result instanceof Response) return writeResponse(res, result);
         return writeOutput(res, result, input.tooLargeSeen());

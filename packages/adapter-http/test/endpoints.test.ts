@@ -269,3 +269,25 @@ describe.each<Transport>(['fetch', 'node'])('adapter-http through %s', (transpor
     });
   });
 });
+
+describe.each<Transport>(['fetch', 'node'])('host routes through %s', (transport) => {
+  test("paths that are not the provider's reach the handler's fallback", async () => {
+    const p = await provider(transport, {
+      handler: {
+        fallback: async (request) =>
+          new Response(`host page ${new URL(request.url).pathname} ${request.method} ${await request.text()}`, {
+            status: 201,
+            headers: { 'x-host': 'yes' },
+          }),
+      },
+    });
+    try {
+      const response = await p.send('/login?x=1', { method: 'POST', body: 'a=b' });
+      expect(response.status).toBe(201);
+      expect(response.headers.get('x-host')).toBe('yes');
+      expect(await response.text()).toBe('host page /login POST a=b');
+    } finally {
+      await p.close();
+    }
+  });
+});
