@@ -1,6 +1,6 @@
-import { runStoreConformance } from '@kraikub/testkit';
+import { runInteractionStoreConformance, runStoreConformance } from '@kraikub/testkit';
 import { describe, expect, test } from 'vitest';
-import { MemoryGrantStore } from '../src/index.ts';
+import { MemoryGrantStore, MemoryInteractionStore } from '../src/index.ts';
 
 // The GrantStore contract, under the suite's own clock: expiry to the millisecond,
 // 50-way races on consumeCode and rotateRefreshToken, and 200 model-based runs.
@@ -29,4 +29,13 @@ runStoreConformance({
     const store = new MemoryGrantStore({ clock });
     return { store, inspect: () => JSON.stringify(store.snapshot()) };
   },
+});
+
+// The InteractionStore contract: round trips, single-use take (also racing), expiry.
+runInteractionStoreConformance({
+  name: 'MemoryInteractionStore',
+  describe,
+  test,
+  expect,
+  createStore: ({ clock }) => ({ store: new MemoryInteractionStore({ clock }) }),
 });

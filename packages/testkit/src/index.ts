@@ -29,3 +29,8 @@ export type {
   TimeMode,
 } from './conformance.ts';
 export { conformanceGroups, runStoreConformance } from './conformance.ts';
+export type {
+  InteractionStoreConformanceOptions,
+  InteractionStoreUnderTest,
+} from './interaction-conformance.ts';
+export { runInteractionStoreConformance } from './interaction-conformance.ts';
