@@ -244,3 +244,45 @@ describe('metadata (RFC 8414 §2)', () => {
     await expect(harness({ config: { issuer: 'http://id.example.com' } })).rejects.toThrow(/issuer/);
   });
 });
+
+describe('revoking a grant by id (host-initiated, e.g. consent withdrawn)', () => {
+  test('RFC 7009 §2.1: approve returns the grant id; revokeGrant ends its code and tokens', async () => {
+    const h = await harness();
+    const request = unwrap(
+      await h.server.authorize({
+        response_type: 'code',
+        client_id: 'basic-client',
+        redirect_uri: 'https://client.example/callback',
+        scope: 'profile',
+      }),
+    );
+    const first = unwrap(await h.server.approve(request, { subject: 'u' }));
+    const second = unwrap(await h.server.approve(request, { subject: 'u' }));
+    expect(first.grantId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(first.parameters.code).toContain(first.grantId);
+    const tokens = unwrap(
+      await h.server.token({
+        params: {
+          grant_type: 'authorization_code',
+          code: first.parameters.code ?? '',
+          redirect_uri: 'https://client.example/callback',
+        },
+        authorization: asBasic,
+      }),
+    );
+    unwrap(await h.server.revokeGrant(first.grantId ?? ''));
+    expect(await introspectAs(h, tokens.access_token)).toEqual({ active: false });
+    expect(await introspectAs(h, tokens.refresh_token ?? '')).toEqual({ active: false });
+    // Another grant of the same user and client is untouched.
+    const other = await h.server.token({
+      params: {
+        grant_type: 'authorization_code',
+        code: second.parameters.code ?? '',
+        redirect_uri: 'https://client.example/callback',
+      },
+      authorization: asBasic,
+    });
+    expect(other.isOk()).toBe(true);
+    expect((await h.server.revokeGrant('unknown-grant')).isOk()).toBe(true);
+  });
+});
