@@ -1,4 +1,5 @@
 import { MemoryClientStore } from '@kraikub/adapter-memory';
+import { connectRedis, RedisGrantStore, RedisInteractionStore } from '@kraikub/adapter-redis';
 import { hashSecret, webCrypto } from '@kraikub/core';
 import { createProviderApp } from './app.ts';
 import { readClientsFile } from './clients-file.ts';
@@ -22,10 +23,19 @@ export async function start(settings: Settings) {
       scopes: ['profile', 'email', 'offline_access'],
     });
   }
+  // With REDIS_URL, codes, tokens, grants and pending interactions live in Redis, shared by every
+  // instance (see packages/adapter-redis/README.md); clients still come from the file.
+  const redis = settings.redisUrl === undefined ? undefined : await connectRedis({ url: settings.redisUrl });
   const { handler, server } = createProviderApp({
     issuer: settings.issuer,
     clients,
     users: await demoUsers(),
+    ...(redis === undefined
+      ? {}
+      : {
+          grants: new RedisGrantStore({ connection: redis }),
+          interactionStore: new RedisInteractionStore({ connection: redis }),
+        }),
   });
   const http = serve(handler, { log: settings.logRequests });
   // A listen error (EADDRINUSE, EACCES) rejects instead of escaping as an uncaught 'error' event.
@@ -36,7 +46,15 @@ export async function start(settings: Settings) {
       resolve();
     });
   });
-  return { http, server, clients };
+  return { http, server, clients, redis };
+}
+
+/** Where codes and tokens live, for the banner (a password in REDIS_URL is not shown). */
+function storageOf(settings: Settings): string {
+  if (settings.redisUrl === undefined) return 'in-memory storage';
+  const url = new URL(settings.redisUrl);
+  if (url.password !== '') url.password = '***';
+  return `Redis storage at ${url.href}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -50,7 +68,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const { clients } = await start(settings);
   const lines = [
     '',
-    `Kraikub provider on ${settings.issuer} (in-memory storage)`,
+    `Kraikub provider on ${settings.issuer} (${storageOf(settings)})`,
     `  metadata   ${settings.issuer}/.well-known/oauth-authorization-server`,
     `  account    ${settings.issuer}/account`,
     `  users      ${demoAccounts.map((a) => `${a.username} / ${a.password}`).join(', ')}`,

@@ -90,7 +90,14 @@ export function createRouter(server: AuthorizationServer, options: HandlerOption
           );
         } catch (cause) {
           report('authorization')(cause);
-          return errorPage(500, 'server_error', 'The server encountered an unexpected error.');
+          // The interaction store failing (Redis down) is transient: 503, like the other endpoints.
+          return (cause as { transient?: unknown } | null)?.transient === true
+            ? errorPage(
+                503,
+                'temporarily_unavailable',
+                'The service is temporarily unavailable. Try again later.',
+              )
+            : errorPage(500, 'server_error', 'The server encountered an unexpected error.');
         }
       }
       if (path === paths.metadata) {

@@ -275,10 +275,13 @@ describe.each<Transport>(['fetch', 'node'])('host routes through %s', (transport
     const p = await provider(transport, {
       handler: {
         fallback: async (request) =>
-          new Response(`host page ${new URL(request.url).pathname} ${request.method} ${await request.text()}`, {
-            status: 201,
-            headers: { 'x-host': 'yes' },
-          }),
+          new Response(
+            `host page ${new URL(request.url).pathname} ${request.method} ${await request.text()}`,
+            {
+              status: 201,
+              headers: { 'x-host': 'yes' },
+            },
+          ),
       },
     });
     try {

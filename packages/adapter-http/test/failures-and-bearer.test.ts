@@ -72,6 +72,21 @@ describe.each<Transport>(['fetch', 'node'])('store failures through %s', (transp
     }
   });
 
+  test('an interaction store that is down makes /authorize a 503 page, never a redirect', async () => {
+    const down = () => Promise.reject(new StorageUnavailableError('interaction store down'));
+    const { MemoryInteractionStore } = await import('@kraikub/adapter-memory');
+    const store = Object.assign(new MemoryInteractionStore(), { saveInteraction: down });
+    const p = await provider(transport, { interactionStore: store });
+    try {
+      const response = await p.send(authorizeQuery(), { headers: { 'x-test-user': 'alice' } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('location')).toBeNull();
+      expect(await response.text()).not.toContain('interaction store down');
+    } finally {
+      await p.close();
+    }
+  });
+
   test('an interaction callback that throws is a 500 page and reported', async () => {
     const seen: unknown[] = [];
     const p = await provider(transport, {

@@ -6,6 +6,7 @@ import {
   type AuthorizationServer,
   createAuthorizationServer,
   type GrantStore,
+  type InteractionStore,
   hashSecret,
   webCrypto,
 } from '@kraikub/core';
@@ -47,7 +48,11 @@ const interact: HandlerOptions['interact'] = ({ httpRequest, interactionId, requ
 
 export async function provider(
   transport: Transport,
-  options: { grants?: GrantStore; handler?: Partial<HandlerOptions> } = {},
+  options: {
+    grants?: GrantStore;
+    interactionStore?: InteractionStore;
+    handler?: Partial<HandlerOptions>;
+  } = {},
 ): Promise<Provider> {
   const clients = new MemoryClientStore([
     {
@@ -73,7 +78,9 @@ export async function provider(
     clients,
     store: grants,
   });
-  const interactions = createInteractions(server, { store: new MemoryInteractionStore() });
+  const interactions = createInteractions(server, {
+    store: options.interactionStore ?? new MemoryInteractionStore(),
+  });
   const handler = createHandler(server, { interactions, interact, ...options.handler });
 
   if (transport === 'fetch') {
