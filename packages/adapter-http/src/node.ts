@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import { type FetchHandler, type Router, routerOf } from './handler.ts';
 import { type HttpInput, type HttpOutput, json, tooLarge } from './lib/http.ts';
 
+export { nodeCrypto } from './node-crypto.ts';
+
 /** A `node:http` request listener; with Express-style `next`, unknown paths fall through. */
 export type NodeHandler = (
   req: IncomingMessage,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hashSecret, webCrypto } from '@kraikub/core';
+import { base64url, hashSecret, webCrypto } from '@kraikub/core';
 import { describe, expect, test } from 'vitest';
 import { nodeCrypto } from '../src/node.ts';
 
@@ -28,9 +28,22 @@ describe('nodeCrypto: the same Crypto checks as webCrypto', () => {
   });
 
   test('hashSecret gives the same stored hash with either Crypto', async () => {
-    for (const secret of ['kbs_abc', 'kba_QlWNsImfOzWpwW1nDHewzw.pnwAV8Rcujs8WP2N_KoZiXidRtgz3Z33XyDO5nqy2zk']) {
+    for (const secret of [
+      'kbs_abc',
+      'kba_QlWNsImfOzWpwW1nDHewzw.pnwAV8Rcujs8WP2N_KoZiXidRtgz3Z33XyDO5nqy2zk',
+    ]) {
       expect(await hashSecret(nodeCrypto, secret)).toBe(await hashSecret(webCrypto, secret));
     }
+  });
+
+  test('RFC 4648 §5: sha256Base64url is base64url(sha256) exactly, as core encodes it', async () => {
+    const inputs = ['', 'abc', 'sécret ☃ 😀', 'kbc_QlWNsImfOzWpwW1nDHewzw.x', 'a'.repeat(333), '\ud800'];
+    for (const input of inputs) {
+      const text = await nodeCrypto.sha256Base64url?.(input);
+      expect(text).toBe(base64url(await webCrypto.sha256(input)));
+      expect(text).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    }
+    expect(await nodeCrypto.sha256Base64url?.('abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
   });
 
   test('RFC 7636 §4.1: randomBytes returns the requested length, and differs between calls', () => {
@@ -86,11 +99,14 @@ describe('nodeCrypto: the same Crypto checks as webCrypto', () => {
     expect(nodeCrypto.timingSafeEqual(a, await webCrypto.sha256('secret-a'))).toBe(true);
   });
 
-  test('sha256 reports a bad input as a rejection, never a synchronous throw', async () => {
-    let result: Promise<Uint8Array> | undefined;
+  test('sha256 and sha256Base64url report a bad input as a rejection, never a synchronous throw', async () => {
+    let bytes: Promise<Uint8Array> | undefined;
+    let text: Promise<string> | undefined;
     expect(() => {
-      result = nodeCrypto.sha256(undefined as unknown as string);
+      bytes = nodeCrypto.sha256(undefined as unknown as string);
+      text = nodeCrypto.sha256Base64url?.(undefined as unknown as string);
     }).not.toThrow();
-    await expect(result).rejects.toBeInstanceOf(Error);
+    await expect(bytes).rejects.toBeInstanceOf(Error);
+    await expect(text).rejects.toBeInstanceOf(Error);
   });
 });

@@ -6,8 +6,8 @@ import {
   type AuthorizationServer,
   createAuthorizationServer,
   type GrantStore,
-  type InteractionStore,
   hashSecret,
+  type InteractionStore,
   webCrypto,
 } from '@kraikub/core';
 import { createHandler, createInteractions, type HandlerOptions, type Interactions } from '../src/index.ts';

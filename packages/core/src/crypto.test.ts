@@ -38,6 +38,13 @@ describe('base64url (RFC 4648 §5)', () => {
     }
   });
 
+  test('RFC 4648 §5: long inputs (past one String.fromCharCode chunk) encode as Node does', () => {
+    for (const length of [6143, 6144, 6145, 100_000]) {
+      const bytes = webCrypto.randomBytes(length);
+      expect(base64url(bytes)).toBe(Buffer.from(bytes).toString('base64url'));
+    }
+  });
+
   test('RFC 4648 §5: every byte value encodes as Node does', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     expect(base64url(all)).toBe(Buffer.from(all).toString('base64url'));
@@ -118,6 +125,26 @@ describe('webCrypto', () => {
     expect(webCrypto.randomBytes(32).some((byte) => byte !== 0)).toBe(true);
   });
 
+  test('RFC 6749 §10.10: random bytes are never handed out twice, across pool refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const value = hex(webCrypto.randomBytes(32));
+      expect(seen.has(value)).toBe(false);
+      seen.add(value);
+    }
+  });
+
+  test('RFC 6749 §10.10: randomBytes returns copies of any size, not views of a shared buffer', () => {
+    const a = webCrypto.randomBytes(32);
+    const before = hex(a);
+    for (let i = 0; i < 300; i++) webCrypto.randomBytes(32);
+    expect(hex(a)).toBe(before);
+    expect(a.byteLength).toBe(a.buffer.byteLength);
+    const large = webCrypto.randomBytes(200_000);
+    expect(large).toHaveLength(200_000);
+    expect(large.subarray(150_000).some((byte) => byte !== 0)).toBe(true);
+  });
+
   test.each<[string, number[], number[], boolean]>([
     ['equal arrays', [1, 2, 3], [1, 2, 3], true],
     ['empty arrays', [], [], true],
@@ -154,6 +181,22 @@ describe('hashSecret', () => {
   test('hashSecret uses the injected Crypto', async () => {
     const fake = { ...webCrypto, sha256: async () => new Uint8Array([0xfb, 0xff]) };
     expect(await hashSecret(fake, 'ignored')).toBe('-_8');
+  });
+
+  test("hashSecret uses the Crypto's own sha256Base64url when it has one", async () => {
+    const seen: string[] = [];
+    const fake = {
+      ...webCrypto,
+      sha256: async () => {
+        throw new Error('not called');
+      },
+      sha256Base64url: async (input: string) => {
+        seen.push(input);
+        return 'native';
+      },
+    };
+    expect(await hashSecret(fake, 'kbs_x')).toBe('native');
+    expect(seen).toEqual(['kbs_x']);
   });
 });
 

@@ -2,34 +2,79 @@ import type { Clock, Crypto } from './ports.ts';
 
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
+/** The alphabet as character codes. */
+const alphabetCodes = Array.from(alphabet, (char) => char.charCodeAt(0));
+/** Characters per `String.fromCharCode` call: far below any engine's argument limit. */
+const chunkSize = 8192;
+
 /**
  * Encodes bytes as base64url without padding.
+ *
+ * Builds character codes and makes the string in one call: a flat string,
+ * cheaper to build and to hash (every token and secret hash becomes a store
+ * key) than one grown by concatenation.
  *
  * @see https://www.rfc-editor.org/rfc/rfc4648#section-5
  */
 export function base64url(bytes: Uint8Array): string {
-  let out = '';
+  const length = bytes.length;
+  const codes = new Array<number>(Math.ceil((length * 4) / 3));
+  let o = 0;
   let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
+  for (; i + 2 < length; i += 3) {
     const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    out +=
-      alphabet.charAt(n >> 18) +
-      alphabet.charAt((n >> 12) & 63) +
-      alphabet.charAt((n >> 6) & 63) +
-      alphabet.charAt(n & 63);
+    codes[o++] = alphabetCodes[n >> 18] as number;
+    codes[o++] = alphabetCodes[(n >> 12) & 63] as number;
+    codes[o++] = alphabetCodes[(n >> 6) & 63] as number;
+    codes[o++] = alphabetCodes[n & 63] as number;
   }
-  const rest = bytes.length - i;
+  const rest = length - i;
   if (rest === 1) {
     const n = (bytes[i] as number) << 16;
-    out += alphabet.charAt(n >> 18) + alphabet.charAt((n >> 12) & 63);
+    codes[o++] = alphabetCodes[n >> 18] as number;
+    codes[o++] = alphabetCodes[(n >> 12) & 63] as number;
   } else if (rest === 2) {
     const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8);
-    out += alphabet.charAt(n >> 18) + alphabet.charAt((n >> 12) & 63) + alphabet.charAt((n >> 6) & 63);
+    codes[o++] = alphabetCodes[n >> 18] as number;
+    codes[o++] = alphabetCodes[(n >> 12) & 63] as number;
+    codes[o++] = alphabetCodes[(n >> 6) & 63] as number;
+  }
+  if (codes.length <= chunkSize) return String.fromCharCode.apply(null, codes);
+  let out = '';
+  for (let from = 0; from < codes.length; from += chunkSize) {
+    out += String.fromCharCode.apply(null, codes.slice(from, from + chunkSize));
   }
   return out;
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * Random bytes are drawn from the CSPRNG in 4 KiB blocks (one
+ * `getRandomValues` call per block, not per token); each byte is handed out
+ * once, as a copy.
+ */
+const poolSize = 4096;
+const pool = new Uint8Array(poolSize);
+let poolUsed = poolSize;
+
+function randomBytes(length: number): Uint8Array {
+  if (length > poolSize) {
+    // getRandomValues fills at most 65 536 bytes per call.
+    const bytes = new Uint8Array(length);
+    for (let from = 0; from < length; from += 65_536) {
+      globalThis.crypto.getRandomValues(bytes.subarray(from, Math.min(length, from + 65_536)));
+    }
+    return bytes;
+  }
+  if (poolUsed + length > poolSize) {
+    globalThis.crypto.getRandomValues(pool);
+    poolUsed = 0;
+  }
+  const bytes = pool.slice(poolUsed, poolUsed + length);
+  poolUsed += length;
+  return bytes;
+}
 
 function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -48,11 +93,7 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
  * ```
  */
 export const webCrypto: Crypto = {
-  randomBytes(length) {
-    const bytes = new Uint8Array(length);
-    globalThis.crypto.getRandomValues(bytes);
-    return bytes;
-  },
+  randomBytes,
   async sha256(input) {
     return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', encoder.encode(input)));
   },
@@ -71,19 +112,28 @@ export const systemClock: Clock = { now: () => Date.now() };
  * ```
  */
 export async function hashSecret(crypto: Crypto, input: string): Promise<string> {
+  if (crypto.sha256Base64url !== undefined) return crypto.sha256Base64url(input);
   return base64url(await crypto.sha256(input));
 }
 
+/** Alphabet index of each ASCII code, -1 outside the base64url alphabet. */
+const decodeTable = new Int8Array(128).fill(-1);
+for (let i = 0; i < alphabet.length; i++) decodeTable[alphabet.charCodeAt(i)] = i;
+
 /** Decodes base64url (padding tolerated) to bytes, or `undefined` if malformed. */
 export function decodeBase64url(text: string): Uint8Array | undefined {
-  const clean = text.replace(/=+$/, '');
-  if (!/^[A-Za-z0-9_-]*$/.test(clean) || clean.length % 4 === 1) return undefined;
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x3d /* = */) end--;
+  if (end % 4 === 1) return undefined;
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
   let bits = 0;
   let value = 0;
   let index = 0;
-  for (const char of clean) {
-    value = (value << 6) | alphabet.indexOf(char);
+  for (let i = 0; i < end; i++) {
+    const code = text.charCodeAt(i);
+    const sextet = code < 128 ? (decodeTable[code] as number) : -1;
+    if (sextet < 0) return undefined;
+    value = ((value << 6) | sextet) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;

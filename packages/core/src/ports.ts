@@ -279,6 +279,13 @@ export interface Crypto {
   randomBytes(length: number): Uint8Array;
   /** SHA-256 of the UTF-8 encoding of `input`. */
   sha256(input: string): Promise<Uint8Array>;
+  /**
+   * Optional: `base64url(sha256(input))` in one step, how every token and
+   * secret is keyed at rest. A runtime with a native encoder (Node's
+   * `crypto.hash`) saves the JavaScript encoding; without it core encodes
+   * {@link Crypto.sha256}'s bytes itself. Must give exactly the same text.
+   */
+  sha256Base64url?(input: string): Promise<string>;
   /** Compares two byte arrays in time that depends only on their length. */
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
 }

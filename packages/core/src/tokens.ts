@@ -14,6 +14,9 @@ export const tokenPrefixes: Readonly<Record<TokenKind, string>> = {
   refresh_token: 'kbr_',
 };
 
+/** The kinds with their prefixes, looked up once per presented token. */
+const prefixed = Object.entries(tokenPrefixes) as readonly (readonly [TokenKind, string])[];
+
 /** 128-bit grant ids, 256-bit secrets. */
 const grantIdBytes = 16;
 const secretBytes = 32;
@@ -78,9 +81,10 @@ export interface ParsedToken {
  */
 export async function parseToken(crypto: Crypto, value: unknown): Promise<ParsedToken | undefined> {
   if (typeof value !== 'string' || value.length > 128) return undefined;
-  const kind = (Object.keys(tokenPrefixes) as TokenKind[]).find((k) => value.startsWith(tokenPrefixes[k]));
-  if (kind === undefined) return undefined;
-  const body = value.slice(tokenPrefixes[kind].length);
+  const entry = prefixed.find(([, prefix]) => value.startsWith(prefix));
+  if (entry === undefined) return undefined;
+  const [kind, prefix] = entry;
+  const body = value.slice(prefix.length);
   const dot = body.indexOf('.');
   const grantId = body.slice(0, dot);
   const secret = body.slice(dot + 1);

@@ -5,6 +5,12 @@ import { type EndpointResult, errorJson, type HttpInput, json, noStore, tooLarge
 /** The form-POST endpoints: token, revocation, introspection. */
 export type FormEndpoint = 'token' | 'revocation' | 'introspection';
 
+/** The headers of every successful token and introspection response (shared, never mutated). */
+const jsonNoStore: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json; charset=utf-8',
+  ...noStore,
+});
+
 function reject(status: number, description: string, extra: Record<string, string> = {}): EndpointResult {
   return json(status, { error: 'invalid_request', error_description: description }, { ...noStore, ...extra });
 }
@@ -27,7 +33,8 @@ export async function readForm(
   if (Number.isFinite(length) && length > maxBodyBytes) return reject(413, 'The request body is too large.');
   const body = await input.readBody(maxBodyBytes);
   if (body === tooLarge) return reject(413, 'The request body is too large.');
-  return { params: [...new URLSearchParams(body)], authorization: input.header('authorization') };
+  // URLSearchParams iterates as name/value pairs, repeats kept: core reads it as it is.
+  return { params: new URLSearchParams(body), authorization: input.header('authorization') };
 }
 
 function isRequest(value: EndpointRequest | EndpointResult): value is EndpointRequest {
@@ -65,5 +72,5 @@ export async function formEndpoint(
     return errorJson(result.error, options.realm);
   }
   if (endpoint === 'revocation') return { status: 200, headers: { ...noStore }, body: '' };
-  return json(200, result.value, { ...noStore });
+  return { status: 200, headers: jsonNoStore, body: JSON.stringify(result.value) };
 }

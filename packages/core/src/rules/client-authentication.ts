@@ -17,11 +17,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** RFC 6749 Appendix B: `application/x-www-form-urlencoded` decoding of one Basic half. */
 function formDecode(text: string): string | undefined {
+  // Nothing to decode (the usual case: generated ids and secrets).
+  if (!text.includes('%') && !text.includes('+')) return text;
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {
     return undefined;
   }
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function decodeBasic(header: string): { id: string; secret: string } | undefined {
@@ -31,9 +38,13 @@ function decodeBasic(header: string): { id: string; secret: string } | undefined
   let text: string;
   try {
     const binary = atob(token);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    text = utf8.decode(bytes);
+    // ASCII is its own UTF-8 decoding; anything else goes through the strict decoder.
+    if (isAscii(binary)) text = binary;
+    else {
+      const bytes = new Uint8Array(binary.length);
+      for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+      text = utf8.decode(bytes);
+    }
   } catch {
     return undefined;
   }

@@ -1,8 +1,8 @@
-import { errAsync, okAsync, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow';
 import { base64url } from '../crypto.ts';
 import { type OAuthError, oauthError } from '../errors.ts';
 import { type Context, grantRetention } from '../lib/context.ts';
-import { callPort, portFailure } from '../lib/port.ts';
+import { portFailure } from '../lib/port.ts';
 import { normalizeParams, type Params, type ParamsInput, repeated, single } from '../params.ts';
 import type {
   AccessTokenRecord,
@@ -16,7 +16,7 @@ import type {
 import { checkCodeRedemption, checkRefreshToken, reuseDecision } from '../rules/grants.ts';
 import { narrowScopes, requestedScopes } from '../rules/scope.ts';
 import { deriveToken, type MintedToken, mintToken, newGrantId, parseToken } from '../tokens.ts';
-import { authenticate } from './authenticate-client.ts';
+import { authenticateClientRequest } from './authenticate-client.ts';
 
 /**
  * A successful token response.
@@ -74,15 +74,22 @@ function tokenResponse(
   };
 }
 
-function revokeThen(
-  ctx: Context,
-  grantId: string,
-  now: number,
-  error: OAuthError,
-): ResultAsync<never, OAuthError> {
-  return callPort('GrantStore.revokeGrant', () =>
-    ctx.store.revokeGrant(grantId, grantRetention(ctx, now)),
-  ).andThen(() => errAsync(error));
+/**
+ * The use cases below are async functions returning a `Result`: one promise
+ * per step instead of a `ResultAsync` chain, which the token endpoint's CPU
+ * profile showed costing more than the protocol work itself. A port that
+ * throws or rejects still becomes `server_error` / `temporarily_unavailable`
+ * (through {@link portFailure}), exactly as `callPort` does.
+ */
+type Outcome<T> = Promise<Result<T, OAuthError>>;
+
+async function revokeThen(ctx: Context, grantId: string, now: number, error: OAuthError): Outcome<never> {
+  try {
+    await ctx.store.revokeGrant(grantId, grantRetention(ctx, now));
+  } catch (cause) {
+    return err(portFailure(cause, 'GrantStore.revokeGrant'));
+  }
+  return err(error);
 }
 
 interface GrantTokens {
@@ -140,112 +147,130 @@ function grantTokens(
   };
 }
 
-const mint = (ctx: Context, kind: 'access_token' | 'refresh_token', grantId: string) =>
-  ResultAsync.fromPromise(mintToken(ctx.crypto, kind, grantId), sha256Failure);
+/** Mints the access token and, when `withRefresh`, the refresh token of one grant. */
+async function mintPair(
+  ctx: Context,
+  grantId: string,
+  withRefresh: boolean,
+): Outcome<readonly [MintedToken, MintedToken | undefined]> {
+  const access = mintToken(ctx.crypto, 'access_token', grantId);
+  const refresh = withRefresh ? mintToken(ctx.crypto, 'refresh_token', grantId) : undefined;
+  // Both run at once; the first failure in order wins, as ResultAsync.combine did.
+  refresh?.catch(() => undefined);
+  try {
+    const minted = await access;
+    return ok([minted, refresh === undefined ? undefined : await refresh] as const);
+  } catch (cause) {
+    return err(sha256Failure(cause));
+  }
+}
 
 /** RFC 6749 section 4.1.3: redeem an authorization code. */
-function exchangeCode(
-  ctx: Context,
-  client: ClientRecord,
-  params: Params,
-): ResultAsync<TokenResponse, OAuthError> {
+async function exchangeCode(ctx: Context, client: ClientRecord, params: Params): Outcome<TokenResponse> {
   const code = params.get('code')?.[0] || undefined;
-  if (code === undefined) return errAsync(oauthError('invalid_request', 'The code parameter is missing.'));
+  if (code === undefined) return err(oauthError('invalid_request', 'The code parameter is missing.'));
   const redirectUri = params.get('redirect_uri')?.[0] || undefined;
   const codeVerifier = params.get('code_verifier')?.[0] || undefined;
   const invalidCode = oauthError(
     'invalid_grant',
     'The authorization code is invalid, expired, or already used.',
   );
+  const replayed = (grantId: string, now: number) =>
+    // RFC 6749 section 4.1.2 and RFC 9700 section 4.2.4: revoke everything issued from this code.
+    revokeThen(ctx, grantId, now, { ...invalidCode, detail: 'code replayed: grant revoked' });
 
-  return ResultAsync.fromPromise(parseToken(ctx.crypto, code), sha256Failure).andThen((parsed) => {
-    if (parsed === undefined || parsed.kind !== 'code') return errAsync(invalidCode);
-    const key = parsed.key;
-    const replayed = (grantId: string, now: number) =>
-      // RFC 6749 section 4.1.2 and RFC 9700 section 4.2.4: revoke everything issued from this code.
-      revokeThen(ctx, grantId, now, { ...invalidCode, detail: 'code replayed: grant revoked' });
+  let parsed: Awaited<ReturnType<typeof parseToken>>;
+  try {
+    parsed = await parseToken(ctx.crypto, code);
+  } catch (cause) {
+    return err(sha256Failure(cause));
+  }
+  if (parsed === undefined || parsed.kind !== 'code') return err(invalidCode);
+  const key = parsed.key;
 
-    return callPort('GrantStore.findCode', () => ctx.store.findCode(key)).andThen((stored) => {
-      const now = ctx.clock.now();
-      if (stored === undefined) return errAsync(invalidCode);
-      if (stored.consumed) return replayed(stored.record.grantId, now);
-      const record = stored.record;
-      const challenge: ResultAsync<string | undefined, OAuthError> =
-        codeVerifier === undefined
-          ? okAsync(undefined)
-          : ResultAsync.fromPromise(ctx.crypto.sha256(codeVerifier), sha256Failure).map(base64url);
-      return challenge
-        .andThen((verifierChallenge) =>
-          checkCodeRedemption(record, client, { redirectUri, codeVerifier, verifierChallenge }, now),
-        )
-        .andThen(() =>
-          ResultAsync.combine([
-            mint(ctx, 'access_token', record.grantId),
-            client.grantTypes.includes('refresh_token')
-              ? mint(ctx, 'refresh_token', record.grantId)
-              : okAsync(undefined),
-          ] as const),
-        )
-        .andThen(([access, refresh]) => {
-          const tokens = grantTokens(
-            ctx,
-            {
-              grantId: record.grantId,
-              clientId: client.id,
-              subject: record.subject,
-              grantScopes: record.scopes,
-              accessScopes: record.scopes,
-            },
-            access,
-            refresh,
-            now,
-          );
-          // One atomic step: the code is spent and its tokens stored together, or neither.
-          return callPort('GrantStore.consumeCode', () => ctx.store.consumeCode(key, tokens.issue)).andThen(
-            (consumed) => {
-              if (consumed.status === 'consumed') {
-                return okAsync(
-                  tokenResponse(access.value, tokens.accessExpiresAt, now, record.scopes, refresh?.value),
-                );
-              }
-              return consumed.status === 'replayed' ? replayed(consumed.grantId, now) : errAsync(invalidCode);
-            },
-          );
-        });
-    });
-  });
+  let stored: Awaited<ReturnType<typeof ctx.store.findCode>>;
+  try {
+    stored = await ctx.store.findCode(key);
+  } catch (cause) {
+    return err(portFailure(cause, 'GrantStore.findCode'));
+  }
+  const now = ctx.clock.now();
+  if (stored === undefined) return err(invalidCode);
+  if (stored.consumed) return replayed(stored.record.grantId, now);
+  const record = stored.record;
+
+  let verifierChallenge: string | undefined;
+  if (codeVerifier !== undefined) {
+    try {
+      verifierChallenge = base64url(await ctx.crypto.sha256(codeVerifier));
+    } catch (cause) {
+      return err(sha256Failure(cause));
+    }
+  }
+  const redeemable = checkCodeRedemption(
+    record,
+    client,
+    { redirectUri, codeVerifier, verifierChallenge },
+    now,
+  );
+  if (redeemable.isErr()) return err(redeemable.error);
+
+  const minted = await mintPair(ctx, record.grantId, client.grantTypes.includes('refresh_token'));
+  if (minted.isErr()) return err(minted.error);
+  const [access, refresh] = minted.value;
+  const tokens = grantTokens(
+    ctx,
+    {
+      grantId: record.grantId,
+      clientId: client.id,
+      subject: record.subject,
+      grantScopes: record.scopes,
+      accessScopes: record.scopes,
+    },
+    access,
+    refresh,
+    now,
+  );
+  // One atomic step: the code is spent and its tokens stored together, or neither.
+  let consumed: Awaited<ReturnType<typeof ctx.store.consumeCode>>;
+  try {
+    consumed = await ctx.store.consumeCode(key, tokens.issue);
+  } catch (cause) {
+    return err(portFailure(cause, 'GrantStore.consumeCode'));
+  }
+  if (consumed.status === 'consumed') {
+    return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, record.scopes, refresh?.value));
+  }
+  return consumed.status === 'replayed' ? replayed(consumed.grantId, now) : err(invalidCode);
 }
 
 /** The successor tokens of a rotation: derived (grace window) or fresh. */
-function successors(
+async function successors(
   ctx: Context,
   grantId: string,
   oldToken: string,
   nonce: string | undefined,
-): ResultAsync<readonly [MintedToken, MintedToken], OAuthError> {
+): Outcome<readonly [MintedToken, MintedToken]> {
   const make = (kind: 'access_token' | 'refresh_token') =>
     nonce === undefined
       ? mintToken(ctx.crypto, kind, grantId)
       : deriveToken(ctx.crypto, kind, grantId, oldToken, nonce);
-  return ResultAsync.fromPromise(
-    Promise.all([make('access_token'), make('refresh_token')] as const),
-    sha256Failure,
-  );
+  try {
+    return ok(await Promise.all([make('access_token'), make('refresh_token')] as const));
+  } catch (cause) {
+    return err(sha256Failure(cause));
+  }
 }
 
 /** RFC 6749 section 6, RFC 9700 section 4.14: refresh with rotation and reuse detection. */
-function refresh(ctx: Context, client: ClientRecord, params: Params): ResultAsync<TokenResponse, OAuthError> {
+async function refresh(ctx: Context, client: ClientRecord, params: Params): Outcome<TokenResponse> {
   const token = params.get('refresh_token')?.[0] || undefined;
   if (token === undefined)
-    return errAsync(oauthError('invalid_request', 'The refresh_token parameter is missing.'));
+    return err(oauthError('invalid_request', 'The refresh_token parameter is missing.'));
   const scopeParam = params.get('scope')?.[0] || undefined;
   const invalid = oauthError('invalid_grant', 'The refresh token is invalid, expired, or revoked.');
 
-  const onReuse = (
-    key: TokenKey,
-    record: RefreshTokenRecord,
-    now: number,
-  ): ResultAsync<TokenResponse, OAuthError> => {
+  const onReuse = async (key: TokenKey, record: RefreshTokenRecord, now: number): Outcome<TokenResponse> => {
     const rotation = record.rotation;
     const decision =
       rotation === undefined ? { kind: 'reuse' as const } : reuseDecision(rotation, client, now);
@@ -253,105 +278,132 @@ function refresh(ctx: Context, client: ClientRecord, params: Params): ResultAsyn
       return revokeThen(ctx, key.grantId, now, { ...invalid, detail: 'refresh token reused: grant revoked' });
     }
     // A retry inside the grace window: re-derive the successor; it must still be the live one.
-    return successors(ctx, key.grantId, token, decision.nonce).andThen(([access, next]) => {
-      if (next.key.hash !== rotation.successor.hash) return errAsync(invalid);
-      return callPort('GrantStore.findRefreshToken', () => ctx.store.findRefreshToken(next.key)).andThen(
-        (live) =>
-          live === undefined || live.rotation !== undefined
-            ? revokeThen(ctx, key.grantId, now, {
-                ...invalid,
-                detail: 'grace retry after the successor was used',
-              })
-            : okAsync(
-                tokenResponse(access.value, rotation.accessExpiresAt, now, rotation.accessScopes, next.value),
-              ),
-      );
-    });
+    const derived = await successors(ctx, key.grantId, token, decision.nonce);
+    if (derived.isErr()) return err(derived.error);
+    const [access, next] = derived.value;
+    if (next.key.hash !== rotation.successor.hash) return err(invalid);
+    let live: RefreshTokenRecord | undefined;
+    try {
+      live = await ctx.store.findRefreshToken(next.key);
+    } catch (cause) {
+      return err(portFailure(cause, 'GrantStore.findRefreshToken'));
+    }
+    return live === undefined || live.rotation !== undefined
+      ? revokeThen(ctx, key.grantId, now, { ...invalid, detail: 'grace retry after the successor was used' })
+      : ok(tokenResponse(access.value, rotation.accessExpiresAt, now, rotation.accessScopes, next.value));
   };
 
-  return ResultAsync.fromPromise(parseToken(ctx.crypto, token), sha256Failure).andThen((parsed) => {
-    if (parsed === undefined || parsed.kind !== 'refresh_token') return errAsync(invalid);
-    const key = parsed.key;
-    return callPort('GrantStore.findRefreshToken', () => ctx.store.findRefreshToken(key)).andThen((found) => {
-      const now = ctx.clock.now();
-      const checked = checkRefreshToken(found, client, now);
-      if (checked.isErr()) return errAsync(checked.error);
-      const record = checked.value;
-      if (record.rotation !== undefined) return onReuse(key, record, now);
-      const scopes = narrowScopes(scopeParam, record.scopes);
-      if (scopes.isErr()) return errAsync(scopes.error);
-      const graceful = (client.refreshTokenGraceSeconds ?? 0) > 0;
-      const nonce = graceful ? base64url(ctx.crypto.randomBytes(32)) : undefined;
-      return successors(ctx, key.grantId, token, nonce).andThen(([access, next]) => {
-        const tokens = grantTokens(
-          ctx,
-          {
-            grantId: key.grantId,
-            clientId: client.id,
-            subject: record.subject,
-            grantScopes: record.scopes,
-            accessScopes: scopes.value,
-          },
-          access,
-          next,
-          now,
-        );
-        const rotation: RefreshRotation = {
-          rotatedAt: now,
-          successor: next.key,
-          accessScopes: scopes.value,
-          accessExpiresAt: tokens.accessExpiresAt,
-          ...(nonce === undefined ? {} : { nonce }),
-        };
-        return callPort('GrantStore.rotateRefreshToken', () =>
-          ctx.store.rotateRefreshToken(key, rotation, tokens.issue),
-        ).andThen((rotated) => {
-          if (rotated.status === 'rotated') {
-            return okAsync(
-              tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value, next.value),
-            );
-          }
-          if (rotated.status === 'reused') return onReuse(key, rotated.record, now);
-          return errAsync(invalid);
-        });
-      });
-    });
-  });
+  let parsed: Awaited<ReturnType<typeof parseToken>>;
+  try {
+    parsed = await parseToken(ctx.crypto, token);
+  } catch (cause) {
+    return err(sha256Failure(cause));
+  }
+  if (parsed === undefined || parsed.kind !== 'refresh_token') return err(invalid);
+  const key = parsed.key;
+  let found: RefreshTokenRecord | undefined;
+  try {
+    found = await ctx.store.findRefreshToken(key);
+  } catch (cause) {
+    return err(portFailure(cause, 'GrantStore.findRefreshToken'));
+  }
+  const now = ctx.clock.now();
+  const checked = checkRefreshToken(found, client, now);
+  if (checked.isErr()) return err(checked.error);
+  const record = checked.value;
+  if (record.rotation !== undefined) return onReuse(key, record, now);
+  const scopes = narrowScopes(scopeParam, record.scopes);
+  if (scopes.isErr()) return err(scopes.error);
+  const graceful = (client.refreshTokenGraceSeconds ?? 0) > 0;
+  const nonce = graceful ? base64url(ctx.crypto.randomBytes(32)) : undefined;
+  const minted = await successors(ctx, key.grantId, token, nonce);
+  if (minted.isErr()) return err(minted.error);
+  const [access, next] = minted.value;
+  const tokens = grantTokens(
+    ctx,
+    {
+      grantId: key.grantId,
+      clientId: client.id,
+      subject: record.subject,
+      grantScopes: record.scopes,
+      accessScopes: scopes.value,
+    },
+    access,
+    next,
+    now,
+  );
+  const rotation: RefreshRotation = {
+    rotatedAt: now,
+    successor: next.key,
+    accessScopes: scopes.value,
+    accessExpiresAt: tokens.accessExpiresAt,
+    ...(nonce === undefined ? {} : { nonce }),
+  };
+  let rotated: Awaited<ReturnType<typeof ctx.store.rotateRefreshToken>>;
+  try {
+    rotated = await ctx.store.rotateRefreshToken(key, rotation, tokens.issue);
+  } catch (cause) {
+    return err(portFailure(cause, 'GrantStore.rotateRefreshToken'));
+  }
+  if (rotated.status === 'rotated') {
+    return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value, next.value));
+  }
+  if (rotated.status === 'reused') return onReuse(key, rotated.record, now);
+  return err(invalid);
 }
 
 /** RFC 6749 section 4.4: client credentials, for confidential clients; no refresh token. */
-function clientCredentials(
-  ctx: Context,
-  client: ClientRecord,
-  params: Params,
-): ResultAsync<TokenResponse, OAuthError> {
+async function clientCredentials(ctx: Context, client: ClientRecord, params: Params): Outcome<TokenResponse> {
   if (client.tokenEndpointAuthMethod === 'none') {
-    return errAsync(oauthError('unauthorized_client', 'Public clients may not use client credentials.'));
+    return err(oauthError('unauthorized_client', 'Public clients may not use client credentials.'));
   }
   const scopes = requestedScopes(params.get('scope')?.[0] || undefined, client, ctx.config.scopes);
-  if (scopes.isErr()) return errAsync(scopes.error);
+  if (scopes.isErr()) return err(scopes.error);
   const grantId = newGrantId(ctx.crypto);
   const now = ctx.clock.now();
-  return mint(ctx, 'access_token', grantId).andThen((access) => {
-    const tokens = grantTokens(
-      ctx,
-      {
-        grantId,
-        clientId: client.id,
-        subject: undefined,
-        grantScopes: scopes.value,
-        accessScopes: scopes.value,
-      },
-      access,
-      undefined,
-      now,
-    );
-    return callPort('GrantStore.issueTokens', () => ctx.store.issueTokens(tokens.issue)).andThen((issued) =>
-      issued.status === 'issued'
-        ? okAsync(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value))
-        : errAsync(oauthError('server_error', 'The server encountered an unexpected error.')),
-    );
-  });
+  const minted = await mintPair(ctx, grantId, false);
+  if (minted.isErr()) return err(minted.error);
+  const [access] = minted.value;
+  const tokens = grantTokens(
+    ctx,
+    {
+      grantId,
+      clientId: client.id,
+      subject: undefined,
+      grantScopes: scopes.value,
+      accessScopes: scopes.value,
+    },
+    access,
+    undefined,
+    now,
+  );
+  let issued: Awaited<ReturnType<typeof ctx.store.issueTokens>>;
+  try {
+    issued = await ctx.store.issueTokens(tokens.issue);
+  } catch (cause) {
+    return err(portFailure(cause, 'GrantStore.issueTokens'));
+  }
+  return issued.status === 'issued'
+    ? ok(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value))
+    : err(oauthError('server_error', 'The server encountered an unexpected error.'));
+}
+
+/** Client authentication, then the grant. */
+async function grant(
+  ctx: Context,
+  authorization: string | undefined,
+  params: Params,
+  type: GrantType,
+): Outcome<TokenResponse> {
+  const authenticated = await authenticateClientRequest(ctx, authorization, params);
+  if (authenticated.isErr()) return err(authenticated.error);
+  const client = authenticated.value;
+  if (!client.grantTypes.includes(type)) {
+    return err(oauthError('unauthorized_client', 'This client may not use this grant type.'));
+  }
+  if (type === 'authorization_code') return exchangeCode(ctx, client, params);
+  if (type === 'refresh_token') return refresh(ctx, client, params);
+  return clientCredentials(ctx, client, params);
 }
 
 /**
@@ -375,12 +427,5 @@ export function token(ctx: Context, request: EndpointRequest): ResultAsync<Token
     return errAsync(oauthError('unsupported_grant_type', 'The grant_type is not supported.'));
   }
   const authorization = typeof request.authorization === 'string' ? request.authorization : undefined;
-  return authenticate(ctx, authorization, params).andThen((client) => {
-    if (!client.grantTypes.includes(type as GrantType)) {
-      return errAsync(oauthError('unauthorized_client', 'This client may not use this grant type.'));
-    }
-    if (type === 'authorization_code') return exchangeCode(ctx, client, params);
-    if (type === 'refresh_token') return refresh(ctx, client, params);
-    return clientCredentials(ctx, client, params);
-  });
+  return new ResultAsync(grant(ctx, authorization, params, type as GrantType));
 }

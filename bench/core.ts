@@ -1,0 +1,169 @@
+/**
+ * Core alone, in process, no HTTP: code exchanges and refreshes per second
+ * with `MemoryGrantStore`, for each `Crypto`, and the heap held per active
+ * grant. Run by `bench/run.ts` (pinned, with `--expose-gc`); prints one JSON
+ * line last.
+ *
+ *   node --expose-gc --import tsx core.ts [--smoke]
+ */
+import { nodeCrypto } from '@kraikub/adapter-http/node';
+import { MemoryClientStore, MemoryGrantStore } from '@kraikub/adapter-memory';
+import {
+  type AuthorizationRequest,
+  type AuthorizationServer,
+  type Clock,
+  type Crypto,
+  createAuthorizationServer,
+  hashSecret,
+  webCrypto,
+} from '@kraikub/core';
+import type { CoreResult } from './lib/report.ts';
+import { client, parallel } from './lib/target.ts';
+
+const smoke = process.argv.includes('--smoke');
+const operations = smoke ? 5_000 : 50_000;
+const grants = smoke ? 10_000 : 100_000;
+/** In flight at once, like the connections of the HTTP cells. */
+const width = 50;
+const basic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
+
+interface Setup {
+  readonly server: AuthorizationServer;
+  readonly store: MemoryGrantStore;
+  readonly request: AuthorizationRequest;
+  readonly clock: { offset: number } & Clock;
+}
+
+async function setup(crypto: Crypto): Promise<Setup> {
+  const clock = { offset: 0, now: () => Date.now() + clock.offset };
+  const store = new MemoryGrantStore({ clock });
+  const server = createAuthorizationServer({
+    config: { issuer: 'http://localhost:3000', scopes: { [client.scope]: 'Benchmark API' } },
+    clients: new MemoryClientStore([
+      {
+        id: client.id,
+        name: 'Benchmark client',
+        redirectUris: [client.redirectUri],
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        secretHash: await hashSecret(crypto, client.secret),
+        scopes: [client.scope],
+      },
+    ]),
+    store,
+    clock,
+    crypto,
+  });
+  const request = await server.authorize(
+    new URLSearchParams({
+      response_type: 'code',
+      client_id: client.id,
+      redirect_uri: client.redirectUri,
+      scope: client.scope,
+    }),
+  );
+  if (request.isErr()) throw new Error(request.error.description);
+  return { server, store, request: request.value, clock };
+}
+
+async function codes({ server, request }: Setup, count: number): Promise<string[]> {
+  return parallel(count, width, async () => {
+    const approved = await server.approve(request, { subject: client.subject });
+    if (approved.isErr()) throw new Error(approved.error.description);
+    return approved.value.parameters.code as string;
+  });
+}
+
+function exchange(server: AuthorizationServer, code: string) {
+  return server.token({
+    params: { grant_type: 'authorization_code', code, redirect_uri: client.redirectUri },
+    authorization: basic,
+  });
+}
+
+async function refreshTokens(s: Setup, count: number): Promise<string[]> {
+  const issued = await codes(s, count);
+  return parallel(count, width, async (i) => {
+    const tokens = await exchange(s.server, issued[i] as string);
+    if (tokens.isErr()) throw new Error(tokens.error.description);
+    return tokens.value.refresh_token as string;
+  });
+}
+
+/** Operations per second over `items`, `width` in flight. */
+async function rate(items: readonly string[], run: (item: string) => Promise<boolean>): Promise<number> {
+  const started = performance.now();
+  const ok = await parallel(items.length, width, (i) => run(items[i] as string));
+  const seconds = (performance.now() - started) / 1000;
+  if (ok.some((success) => !success)) throw new Error('an operation failed');
+  return items.length / seconds;
+}
+
+async function throughput(name: string, crypto: Crypto) {
+  const s = await setup(crypto);
+  // Warm-up, then the measured pass.
+  await rate(await codes(s, operations / 5), async (code) => (await exchange(s.server, code)).isOk());
+  const exchangesPerSecond = await rate(await codes(s, operations), async (code) =>
+    (await exchange(s.server, code)).isOk(),
+  );
+  const refresh = async (token: string) =>
+    (
+      await s.server.token({
+        params: { grant_type: 'refresh_token', refresh_token: token },
+        authorization: basic,
+      })
+    ).isOk();
+  await rate(await refreshTokens(s, operations / 5), refresh);
+  const refreshesPerSecond = await rate(await refreshTokens(s, operations), refresh);
+  return { crypto: name, exchangesPerSecond, refreshesPerSecond };
+}
+
+function heap(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with --expose-gc');
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Heap per active grant: a code redeemed for an access and a refresh token. */
+async function memory(): Promise<Pick<CoreResult, 'bytesPerGrant' | 'bytesPerGrantAfterCodeExpiry'>> {
+  const s = await setup(nodeCrypto);
+  const before = heap();
+  const codesList = await codes(s, grants);
+  const kept = await parallel(grants, width, async (i) => {
+    const tokens = await exchange(s.server, codesList[i] as string);
+    if (tokens.isErr()) throw new Error(tokens.error.description);
+    return tokens.value;
+  });
+  codesList.length = 0;
+  // The raw tokens are the client's, not the server's: drop them before measuring.
+  kept.length = 0;
+  const after = heap();
+  // Past the code lifetime (60 s) the consumed codes' tombstones are swept; the tokens stay.
+  s.clock.offset = 61_000;
+  s.store.sweep();
+  const swept = heap();
+  if (s.store.size !== grants * 2) throw new Error(`expected ${grants * 2} records, found ${s.store.size}`);
+  return {
+    bytesPerGrant: (after - before) / grants,
+    bytesPerGrantAfterCodeExpiry: (swept - before) / grants,
+  };
+}
+
+async function main(): Promise<void> {
+  // Memory first, on a fresh heap: what the throughput passes leave behind would blur the delta.
+  const held = await memory();
+  const results = [await throughput('nodeCrypto', nodeCrypto), await throughput('webCrypto', webCrypto)];
+  for (const r of results) {
+    process.stderr.write(
+      `core ${r.crypto}: ${Math.round(r.exchangesPerSecond)} exchanges/s, ${Math.round(r.refreshesPerSecond)} refreshes/s\n`,
+    );
+  }
+  const result: CoreResult = { grants, results, ...held };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,171 @@
+import autocannon from 'autocannon';
+import { cpuSeconds } from './process.ts';
+import type { Endpoint, Work } from './protocol.ts';
+
+/** The form body of one request, built before the window so the generator does the same work for all. */
+export function bodyFor(work: Work, endpoint: Endpoint, credential: string): string {
+  const value = encodeURIComponent(credential);
+  return work === 'exchange'
+    ? `grant_type=authorization_code&code=${value}&redirect_uri=${encodeURIComponent(endpoint.redirectUri)}`
+    : `grant_type=refresh_token&refresh_token=${value}`;
+}
+
+export function basicAuth(endpoint: Endpoint): string {
+  return `Basic ${Buffer.from(`${endpoint.clientId}:${endpoint.clientSecret}`).toString('base64')}`;
+}
+
+/** A successful token response: 200 and both tokens in the body. */
+export function isSuccess(status: number, body: string): boolean {
+  return status === 200 && body.includes('"access_token":"') && body.includes('"refresh_token":"');
+}
+
+export interface PhaseResult {
+  /** 200 responses carrying both tokens. */
+  readonly ok: number;
+  /** Every response, whatever its status. */
+  readonly responses: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  /** Seconds actually measured (shorter than asked when the credentials ran out). */
+  readonly seconds: number;
+  readonly p50: number;
+  readonly p99: number;
+  /** The credentials ran out before the window ended: the phase was stopped early. */
+  readonly exhausted: boolean;
+  /** Server CPU use over the phase (1 = one core busy); undefined without /proc. */
+  readonly serverCpu: number | undefined;
+  /** The first unsuccessful response, for the report. */
+  readonly firstFailure?: { status: number; body: string };
+}
+
+/**
+ * One load phase: keep-alive HTTP/1.1 with `connections` connections, one
+ * request in flight on each, every request carrying the next unused
+ * credential. Stops at `seconds`, or as soon as the credentials run out.
+ */
+export function runPhase(
+  endpoint: Endpoint,
+  bodies: readonly string[],
+  connections: number,
+  seconds: number,
+  serverPid: number,
+): Promise<PhaseResult> {
+  let next = 0;
+  let ok = 0;
+  let exhausted = false;
+  let firstFailure: { status: number; body: string } | undefined;
+  const spent = bodies[0] ?? '';
+  let instance: autocannon.Instance | undefined;
+  // Our own clock and latencies: autocannon's histogram has 1 ms resolution.
+  const latencies: number[] = [];
+  let exhaustedAt = 0;
+  let cpuAtEnd: number | undefined;
+  const cpuAtStart = cpuSeconds(serverPid);
+  const startedAt = performance.now();
+
+  return new Promise((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: `http://127.0.0.1:${endpoint.port}`,
+        connections,
+        pipelining: 1,
+        duration: seconds,
+        // How often autocannon looks at its stop flag: stop within 20 ms when the credentials run out.
+        sampleInt: 20,
+        timeout: 10,
+        requests: [
+          {
+            method: 'POST',
+            path: endpoint.path,
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              authorization: basicAuth(endpoint),
+            },
+            setupRequest(request, context) {
+              const body = bodies[next++];
+              (context as { sentAt?: number }).sentAt = performance.now();
+              if (body === undefined) {
+                if (!exhausted) {
+                  exhausted = true;
+                  exhaustedAt = performance.now();
+                  cpuAtEnd = cpuSeconds(serverPid);
+                  setImmediate(() => instance?.stop());
+                }
+                // A spent credential: answered with an error, never counted.
+                return { ...request, body: spent };
+              }
+              return { ...request, body };
+            },
+            onResponse(status, body, context) {
+              if (exhausted) return;
+              latencies.push(performance.now() - ((context as { sentAt?: number }).sentAt ?? 0));
+              if (isSuccess(status, body)) ok++;
+              else if (firstFailure === undefined) firstFailure = { status, body: body.slice(0, 300) };
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        if (!exhausted) cpuAtEnd = cpuSeconds(serverPid);
+        const elapsed = ((exhausted ? exhaustedAt : performance.now()) - startedAt) / 1000;
+        const measured = exhausted ? elapsed : Math.min(elapsed, result.duration || elapsed);
+        latencies.sort((a, b) => a - b);
+        const at = (q: number) =>
+          round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
+        resolve({
+          ok,
+          responses: latencies.length,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          seconds: measured,
+          serverCpu:
+            cpuAtStart === undefined || cpuAtEnd === undefined
+              ? undefined
+              : (cpuAtEnd - cpuAtStart) / measured,
+          p50: at(0.5),
+          p99: at(0.99),
+          exhausted,
+          ...(firstFailure === undefined ? {} : { firstFailure }),
+        });
+      },
+    );
+  });
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/** One request outside any window, checked in full: the target really does the work. */
+export async function validate(
+  endpoint: Endpoint,
+  work: Work,
+  credential: string,
+): Promise<string | undefined> {
+  const response = await fetch(`http://127.0.0.1:${endpoint.port}${endpoint.path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(endpoint) },
+    body: bodyFor(work, endpoint, credential),
+  });
+  const text = await response.text();
+  if (response.status !== 200) return `status ${response.status}: ${text.slice(0, 300)}`;
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return `not JSON: ${text.slice(0, 300)}`;
+  }
+  if (typeof json.access_token !== 'string' || json.access_token.length < 16) return 'no access_token';
+  if (typeof json.refresh_token !== 'string' || json.refresh_token.length < 16) return 'no refresh_token';
+  if (String(json.token_type).toLowerCase() !== 'bearer') return `token_type ${String(json.token_type)}`;
+  if (work === 'refresh' && json.refresh_token === credential) return 'the refresh token was not rotated';
+  if (!isSuccess(response.status, text)) return `the success check does not match: ${text.slice(0, 300)}`;
+  const replay = await fetch(`http://127.0.0.1:${endpoint.port}${endpoint.path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(endpoint) },
+    body: bodyFor(work, endpoint, credential),
+  });
+  const replayText = await replay.text();
+  if (isSuccess(replay.status, replayText))
+    return `a ${work === 'exchange' ? 'code' : 'refresh token'} worked twice`;
+  return undefined;
+}

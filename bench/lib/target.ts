@@ -1,0 +1,140 @@
+import { writeFileSync } from 'node:fs';
+import type { RequestListener, Server } from 'node:http';
+import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import type { AddressInfo } from 'node:net';
+import type { Command, Message, Work } from './protocol.ts';
+
+/** The one client every target registers. */
+export const client = {
+  id: 'bench-client',
+  secret: 'bench-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+  redirectUri: 'http://127.0.0.1:8080/callback',
+  subject: 'user-1',
+  scope: 'api',
+} as const;
+
+/** What a target file builds: its request listener and how it pre-mints credentials. */
+export interface TargetSetup {
+  /** The `node:http` request listener serving the token endpoint. */
+  readonly listener: RequestListener;
+  /** Path of the token endpoint. */
+  readonly path: string;
+  /** Anything else a target wants to expose to experiments. */
+  readonly [extra: string]: unknown;
+  /** The port to listen on (default: any free one). */
+  readonly port?: number;
+  /** The client secret, if the library generates its own. */
+  readonly clientSecret?: string;
+  /**
+   * Pre-mints `count` distinct credentials through the library's own API:
+   * authorization codes for `exchange`, refresh tokens for `refresh`.
+   */
+  mint(work: Work, count: number): Promise<readonly string[]>;
+  /** Cleans up before the process exits (a shared Redis keeps nothing of the run). */
+  close?(): Promise<void>;
+}
+
+/** A target that cannot run here (a missing service, an adapter not built yet). */
+export class Unavailable extends Error {}
+
+function send(message: Message): void {
+  process.send?.(message);
+}
+
+/**
+ * Runs a target process: builds it, listens on a free loopback port, tells
+ * the runner how to reach it, and mints credentials when asked (between
+ * measurement windows, never during one).
+ */
+export function runTarget(build: () => Promise<TargetSetup>): void {
+  if (process.send === undefined) {
+    console.error('A target is started by bench/run.ts (it needs an IPC channel).');
+    process.exit(2);
+  }
+  let close: (() => Promise<void>) | undefined;
+  // A clean exit on SIGTERM, so that `--cpu-prof` writes its profile and stores clean up.
+  const exit = () => {
+    const done = () => process.exit(0);
+    if (close === undefined) done();
+    else close().then(done, done);
+  };
+  process.on('disconnect', exit);
+  process.on('SIGTERM', exit);
+  build().then(
+    (setup) => {
+      close = setup.close?.bind(setup);
+      const server: Server = createServer({ keepAliveTimeout: 60_000 }, setup.listener);
+      server.listen(setup.port ?? 0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        process.on('message', (command: Command) => {
+          if (command.type === 'profile') {
+            profile(command.action, command.file).then(
+              () => send({ type: 'profiled', id: command.id }),
+              (cause: unknown) => send({ type: 'failed', id: command.id, reason: describe(cause) }),
+            );
+            return;
+          }
+          setup.mint(command.work, command.count).then(
+            (items) => send({ type: 'minted', id: command.id, items }),
+            (cause: unknown) => send({ type: 'failed', id: command.id, reason: describe(cause) }),
+          );
+        });
+        send({
+          type: 'ready',
+          port,
+          path: setup.path,
+          clientId: client.id,
+          clientSecret: setup.clientSecret ?? client.secret,
+          redirectUri: client.redirectUri,
+        });
+      });
+    },
+    (cause: unknown) => {
+      if (cause instanceof Unavailable) send({ type: 'unavailable', reason: cause.message });
+      else send({ type: 'failed', reason: describe(cause) });
+      setTimeout(() => process.exit(cause instanceof Unavailable ? 0 : 1), 50);
+    },
+  );
+}
+
+let session: Session | undefined;
+
+/** The V8 CPU profiler over the inspector protocol: only the measured window, main thread only. */
+async function profile(action: 'start' | 'stop', file: string): Promise<void> {
+  if (action === 'start') {
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    return;
+  }
+  if (session === undefined) throw new Error('the profiler was not started');
+  const { profile: result } = await session.post('Profiler.stop');
+  writeFileSync(file, JSON.stringify(result));
+  session.disconnect();
+  session = undefined;
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? (cause.stack ?? cause.message) : String(cause);
+}
+
+/** Runs `count` async jobs with at most `width` in flight; results in order. */
+export async function parallel<T>(
+  count: number,
+  width: number,
+  job: (index: number) => Promise<T>,
+): Promise<T[]> {
+  const out = new Array<T>(count);
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await job(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, count) }, lane));
+  return out;
+}

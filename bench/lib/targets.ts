@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { benchDir } from './process.ts';
+
+/** A target of the benchmark: a server file under `targets/`. */
+export interface TargetSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly file: string;
+  /** A Kraikub target: the smoke run fails if it counts no success. */
+  readonly kraikub: boolean;
+  /** What it is configured to do, for the report. */
+  readonly notes: string;
+}
+
+function version(pkg: string): string {
+  try {
+    const json = JSON.parse(readFileSync(`${benchDir}node_modules/${pkg}/package.json`, 'utf8')) as {
+      version: string;
+    };
+    return json.version;
+  } catch {
+    return '?';
+  }
+}
+
+/** The targets of a full run, in report order. */
+export const targets: readonly TargetSpec[] = [
+  {
+    id: 'floor',
+    name: 'floor (bare node:http)',
+    file: 'targets/floor.ts',
+    kraikub: false,
+    notes:
+      'Parses the form, checks HTTP Basic in constant time, takes the credential out of a Map, makes two random tokens, replies JSON. Stores no hashes and no records.',
+  },
+  {
+    id: 'kraikub-memory',
+    name: 'Kraikub + adapter-memory',
+    file: 'targets/kraikub-memory.ts',
+    kraikub: true,
+    notes:
+      '`createHandler` served by `toNodeHandler`, `MemoryGrantStore`, `nodeCrypto`. Opaque tokens stored as SHA-256, rotating refresh tokens with reuse detection, atomic code consumption.',
+  },
+  {
+    id: 'kraikub-redis',
+    name: 'Kraikub + adapter-redis',
+    file: 'targets/kraikub-redis.ts',
+    kraikub: true,
+    notes:
+      'As above with `RedisGrantStore`, on a private `redis-server` started with the target (so on the same core, no persistence), or on `REDIS_URL`.',
+  },
+  {
+    id: 'jmondi',
+    name: `@jmondi/oauth2-server ${version('@jmondi/oauth2-server')}`,
+    file: 'targets/jmondi.ts',
+    kraikub: false,
+    notes:
+      'In-memory repositories, opaque codes and opaque refresh tokens (`useOpaqueAuthorizationCodes`, `useOpaqueRefreshTokens`). Its access token is always an HS256 JWT (no opaque option exists).',
+  },
+  {
+    id: 'node-oauth',
+    name: `@node-oauth/oauth2-server ${version('@node-oauth/oauth2-server')}`,
+    file: 'targets/node-oauth.ts',
+    kraikub: false,
+    notes: 'In-memory model as in its docs; opaque tokens; `alwaysIssueNewRefreshToken` (rotation).',
+  },
+  {
+    id: 'oidc-provider',
+    name: `oidc-provider ${version('oidc-provider')}`,
+    file: 'targets/oidc-provider.ts',
+    kraikub: false,
+    notes:
+      'The newest release that supports Node 20 (9.x requires Node 22). Its built-in MemoryAdapter (given, through its `setStorage` hook, an LRU large enough to hold the pre-minted codes), opaque tokens, `issueRefreshToken` true, `rotateRefreshToken` true, an OAuth 2.0 scope only (no `openid`, so no ID token).',
+  },
+];
+
+/** Not run by default: `--targets=floor-spin` (with SPIN_US=n) to calibrate what extra work per request costs. */
+export const extraTargets: readonly TargetSpec[] = [
+  {
+    id: 'floor-spin',
+    name: `floor + ${process.env.SPIN_US ?? 0} µs of busy work`,
+    file: 'targets/floor-spin.ts',
+    kraikub: false,
+    notes: 'The floor with SPIN_US microseconds of busy work per request: a calibration, not a competitor.',
+  },
+];
