@@ -6,6 +6,7 @@ import {
   type ProviderHandler,
   verifyBearer,
 } from '@kraikub/adapter-http';
+import { nodeCrypto } from '@kraikub/adapter-http/node';
 import { MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
 import {
   type AuthorizationServer,
@@ -140,6 +141,8 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
     config: { issuer: options.issuer, scopes: { ...scopes }, requirePkce: false },
     clients: options.clients,
     store: options.grants ?? new MemoryGrantStore(),
+    // node:crypto's one-shot SHA-256 and pooled random bytes: the provider runs on Node.
+    crypto: nodeCrypto,
   });
   const interactions = createInteractions(server, {
     store: options.interactionStore ?? new MemoryInteractionStore(),
