@@ -27,8 +27,6 @@ interface CodeEntry {
   consumed: boolean;
 }
 
-type Kind = 'code' | 'access' | 'refresh';
-
 /** Everything the store holds, keyed by token hash: for tests and the conformance suite's key check. */
 export interface MemoryGrantStoreSnapshot {
   readonly codes: Readonly<Record<string, { readonly record: CodeRecord; readonly consumed: boolean }>>;
@@ -59,9 +57,13 @@ export class MemoryGrantStore implements GrantStore {
   readonly #codes = new Map<string, CodeEntry>();
   readonly #access = new Map<string, AccessTokenRecord>();
   readonly #refresh = new Map<string, RefreshTokenRecord>();
-  /** grant id -> the keys of its records, for revocation. */
-  readonly #grants = new Map<string, Map<string, Kind>>();
-  /** grant id -> until when its revocation is remembered. */
+  /**
+   * grant id -> until when its revocation is remembered. While a grant is
+   * here every record of it reads as absent; the sweep drops those records
+   * before it drops the tombstone, so none outlives it. No per-grant index:
+   * revocation is rare, every read already checks the tombstone, and the
+   * index cost every write a Map of its own.
+   */
   readonly #revoked = new Map<string, number>();
 
   constructor(options: MemoryGrantStoreOptions = {}) {
@@ -73,7 +75,6 @@ export class MemoryGrantStore implements GrantStore {
   async saveCode(key: TokenKey, record: CodeRecord): Promise<void> {
     this.#maybeSweep();
     this.#codes.set(key.hash, { record, consumed: false });
-    this.#index(record.grantId, key.hash, 'code');
   }
 
   async findCode(key: TokenKey): Promise<StoredCode | undefined> {
@@ -122,16 +123,12 @@ export class MemoryGrantStore implements GrantStore {
   }
 
   async revokeAccessToken(key: TokenKey): Promise<void> {
-    if (this.#access.delete(key.hash)) this.#grants.get(key.grantId)?.delete(key.hash);
+    this.#access.delete(key.hash);
   }
 
   async revokeGrant(grantId: string, retainUntil: number): Promise<void> {
     this.#maybeSweep();
     this.#revoked.set(grantId, Math.max(retainUntil, this.#revoked.get(grantId) ?? 0));
-    const keys = this.#grants.get(grantId);
-    if (keys === undefined) return;
-    for (const [hash, kind] of keys) this.#mapOf(kind).delete(hash);
-    this.#grants.delete(grantId);
   }
 
   /** A copy of everything stored (expired records included until swept). */
@@ -151,18 +148,20 @@ export class MemoryGrantStore implements GrantStore {
     return this.#codes.size + this.#access.size + this.#refresh.size + this.#revoked.size;
   }
 
-  /** Drops every expired record now. */
+  /** Drops every expired record and every record of a revoked grant now; then the expired revocations. */
   sweep(): void {
     const now = this.#clock.now();
     this.#nextSweepAt = now + this.#sweepIntervalMs;
-    for (const [grantId, keys] of this.#grants) {
-      for (const [hash, kind] of keys) {
-        if (this.#expiresAt(kind, hash) <= now) {
-          this.#mapOf(kind).delete(hash);
-          keys.delete(hash);
-        }
+    for (const [hash, entry] of this.#codes) {
+      if (entry.record.expiresAt <= now || this.#revoked.has(entry.record.grantId)) this.#codes.delete(hash);
+    }
+    for (const map of [this.#access, this.#refresh] as Map<
+      string,
+      { expiresAt: number; grantId: string }
+    >[]) {
+      for (const [hash, record] of map) {
+        if (record.expiresAt <= now || this.#revoked.has(record.grantId)) map.delete(hash);
       }
-      if (keys.size === 0) this.#grants.delete(grantId);
     }
     for (const [grantId, until] of this.#revoked) if (until <= now) this.#revoked.delete(grantId);
   }
@@ -171,32 +170,11 @@ export class MemoryGrantStore implements GrantStore {
     if (this.#clock.now() >= this.#nextSweepAt) this.sweep();
   }
 
-  #expiresAt(kind: Kind, hash: string): number {
-    if (kind === 'code') return this.#codes.get(hash)?.record.expiresAt ?? 0;
-    return (kind === 'access' ? this.#access : this.#refresh).get(hash)?.expiresAt ?? 0;
-  }
-
-  #mapOf(kind: Kind): Map<string, unknown> {
-    if (kind === 'code') return this.#codes;
-    return kind === 'access' ? this.#access : this.#refresh;
-  }
-
-  #index(grantId: string, hash: string, kind: Kind): void {
-    let keys = this.#grants.get(grantId);
-    if (keys === undefined) {
-      keys = new Map();
-      this.#grants.set(grantId, keys);
-    }
-    keys.set(hash, kind);
-  }
-
   #write(issue: TokenIssue): void {
     const { accessToken, refreshToken } = issue;
     this.#access.set(accessToken.key.hash, accessToken.record);
-    this.#index(issue.grantId, accessToken.key.hash, 'access');
     if (refreshToken !== undefined) {
       this.#refresh.set(refreshToken.key.hash, refreshToken.record);
-      this.#index(issue.grantId, refreshToken.key.hash, 'refresh');
     }
   }
 
@@ -207,9 +185,9 @@ export class MemoryGrantStore implements GrantStore {
     return entry;
   }
 
+  /** A tombstone counts until the sweep removes it, after the grant's records. */
   #isRevoked(grantId: string): boolean {
-    const until = this.#revoked.get(grantId);
-    return until !== undefined && until > this.#clock.now();
+    return this.#revoked.has(grantId);
   }
 
   #live<R extends { readonly expiresAt: number; readonly grantId: string }>(

@@ -112,3 +112,27 @@ describe('MemoryGrantStore memory stays bounded by expiry', () => {
     expect(store.size).toBe(0);
   });
 });
+
+describe('MemoryGrantStore revocation without a per-grant index', () => {
+  test('a revoked grant stays revoked until the sweep has dropped its records, even with a short retainUntil', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryGrantStore({ clock, sweepIntervalMs: 1_000 });
+    const grantId = newGrantId(webCrypto);
+    const access = await mintToken(webCrypto, 'access_token', grantId);
+    await store.issueTokens({
+      grantId,
+      accessToken: {
+        key: access.key,
+        record: { grantId, clientId: 'c', scopes: [], issuedAt: clock.time, expiresAt: clock.time + 60_000 },
+      },
+    });
+    // A caller passing a retainUntil shorter than the record's life must not resurrect the record.
+    await store.revokeGrant(grantId, clock.time + 10);
+    clock.time += 100;
+    expect(await store.findAccessToken(access.key)).toBeUndefined();
+    expect(store.size).toBe(2);
+    store.sweep();
+    expect(store.size).toBe(0);
+    expect(await store.findAccessToken(access.key)).toBeUndefined();
+  });
+});
