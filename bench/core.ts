@@ -7,16 +7,15 @@
  *   node --expose-gc --import tsx core.ts [--smoke]
  */
 import { nodeCrypto } from '@kraikub/adapter-http/node';
-import { MemoryClientStore, MemoryGrantStore } from '@kraikub/adapter-memory';
+import { MemoryGrantStore } from '@kraikub/adapter-memory';
 import {
   type AuthorizationRequest,
   type AuthorizationServer,
   type Clock,
   type Crypto,
-  createAuthorizationServer,
-  hashSecret,
   webCrypto,
 } from '@kraikub/core';
+import { basic, benchServer } from './lib/kraikub.ts';
 import type { CoreResult } from './lib/report.ts';
 import { client, parallel } from './lib/target.ts';
 
@@ -25,7 +24,6 @@ const operations = smoke ? 5_000 : 50_000;
 const grants = smoke ? 10_000 : 100_000;
 /** In flight at once, like the connections of the HTTP cells. */
 const width = 50;
-const basic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
 
 interface Setup {
   readonly server: AuthorizationServer;
@@ -37,32 +35,8 @@ interface Setup {
 async function setup(crypto: Crypto): Promise<Setup> {
   const clock = { offset: 0, now: () => Date.now() + clock.offset };
   const store = new MemoryGrantStore({ clock });
-  const server = createAuthorizationServer({
-    config: { issuer: 'http://localhost:3000', scopes: { [client.scope]: 'Benchmark API' } },
-    clients: new MemoryClientStore([
-      {
-        id: client.id,
-        name: 'Benchmark client',
-        redirectUris: [client.redirectUri],
-        tokenEndpointAuthMethod: 'client_secret_basic',
-        secretHash: await hashSecret(crypto, client.secret),
-        scopes: [client.scope],
-      },
-    ]),
-    store,
-    clock,
-    crypto,
-  });
-  const request = await server.authorize(
-    new URLSearchParams({
-      response_type: 'code',
-      client_id: client.id,
-      redirect_uri: client.redirectUri,
-      scope: client.scope,
-    }),
-  );
-  if (request.isErr()) throw new Error(request.error.description);
-  return { server, store, request: request.value, clock };
+  const { server, request } = await benchServer(store, crypto, clock);
+  return { server, store, request, clock };
 }
 
 async function codes({ server, request }: Setup, count: number): Promise<string[]> {

@@ -4,6 +4,7 @@ import { MemoryClientStore, MemoryInteractionStore } from '@kraikub/adapter-memo
 import {
   type AuthorizationRequest,
   type AuthorizationServer,
+  type Clock,
   type Crypto,
   createAuthorizationServer,
   type GrantStore,
@@ -19,6 +20,29 @@ import { client, parallel, type TargetSetup } from './target.ts';
  * path: no `Request`/`Response` objects on the token endpoint).
  */
 export async function kraikubTarget(store: GrantStore, crypto: Crypto): Promise<TargetSetup> {
+  const { server, request } = await benchServer(store, crypto);
+  const handler = createHandler(server, {
+    interactions: createInteractions(server, { store: new MemoryInteractionStore() }),
+    interact: () => new Response('not used by the benchmark', { status: 501 }),
+  });
+  return {
+    server,
+    listener: toNodeHandler(handler),
+    path: '/token',
+    mint: (work, count) => mint(server, request, work, count),
+  };
+}
+
+/**
+ * The benchmark's provider: the one client, the given store, crypto and
+ * clock, and a validated authorization request to approve codes from. Shared
+ * by the HTTP targets and the in-process run (`core.ts`).
+ */
+export async function benchServer(
+  store: GrantStore,
+  crypto: Crypto,
+  clock?: Clock,
+): Promise<{ server: AuthorizationServer; request: AuthorizationRequest }> {
   const server = createAuthorizationServer({
     config: { issuer: 'http://localhost:3000', scopes: { [client.scope]: 'Benchmark API' } },
     clients: new MemoryClientStore([
@@ -34,10 +58,7 @@ export async function kraikubTarget(store: GrantStore, crypto: Crypto): Promise<
     ]),
     store,
     crypto,
-  });
-  const handler = createHandler(server, {
-    interactions: createInteractions(server, { store: new MemoryInteractionStore() }),
-    interact: () => new Response('not used by the benchmark', { status: 501 }),
+    ...(clock === undefined ? {} : { clock }),
   });
   const request = await server.authorize(
     new URLSearchParams({
@@ -48,15 +69,11 @@ export async function kraikubTarget(store: GrantStore, crypto: Crypto): Promise<
     }),
   );
   if (request.isErr()) throw new Error(`authorize failed: ${request.error.description}`);
-  return {
-    server,
-    listener: toNodeHandler(handler),
-    path: '/token',
-    mint: (work, count) => mint(server, request.value, work, count),
-  };
+  return { server, request: request.value };
 }
 
-const basic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
+/** HTTP Basic credentials of the benchmark client. */
+export const basic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
 
 /** Codes through `approve`; refresh tokens by redeeming such codes through `token`. */
 async function mint(
