@@ -1,7 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { FetchHandler } from '@kraikub/adapter-http';
 import { toNodeHandler } from '@kraikub/adapter-http/node';
+import { normalizeParams, readClientCredentials } from '@kraikub/core';
 import { clientIpHeader } from './app.ts';
+
+const noParams = normalizeParams(undefined);
 
 function clientOf(req: IncomingMessage): string | undefined {
   const url = req.url ?? '';
@@ -10,18 +13,11 @@ function clientOf(req: IncomingMessage): string | undefined {
     const id = new URLSearchParams(url.slice(q + 1)).get('client_id');
     if (id !== null) return id.slice(0, 100);
   }
+  // The client a Basic header names, decoded by core's own reader (RFC 6749 Appendix B).
   const auth = req.headers.authorization;
-  if (auth?.toLowerCase().startsWith('basic ')) {
-    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon > 0) {
-      try {
-        return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')).slice(0, 100);
-      } catch {
-        return undefined;
-      }
-    }
-  }
+  if (auth === undefined) return undefined;
+  const presented = readClientCredentials(auth, noParams);
+  if (presented.isOk()) return presented.value.clientId.slice(0, 100);
   return undefined;
 }
 

@@ -10,6 +10,7 @@ import {
   systemClock,
   webCrypto,
 } from '@kraikub/core';
+import { statusOf } from './lib/http.ts';
 
 /** The host's decision about a pending authorization request. */
 export type Decision =
@@ -136,9 +137,7 @@ export function createInteractions(server: AuthorizationServer, options: Interac
           : { location: url, grantId, request: record.request };
       }
       const error = result.error;
-      const status =
-        error.error === 'server_error' ? 500 : error.error === 'temporarily_unavailable' ? 503 : 400;
-      return { kind: 'failed', status, error: error.error, description: error.description };
+      return { kind: 'failed', status: statusOf(error), error: error.error, description: error.description };
     },
   };
 }
