@@ -3,7 +3,15 @@ import { authorizationEndpoint, type InteractCallback } from './endpoints/author
 import { formEndpoint } from './endpoints/form-endpoints.ts';
 import type { Interactions } from './interactions.ts';
 import { errorPage } from './lib/html.ts';
-import { type EndpointResult, type HttpInput, json, noStore, tooLarge, toResponse } from './lib/http.ts';
+import {
+  type EndpointResult,
+  type HttpInput,
+  isTransient,
+  json,
+  noStore,
+  tooLarge,
+  toResponse,
+} from './lib/http.ts';
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {
@@ -91,7 +99,7 @@ export function createRouter(server: AuthorizationServer, options: HandlerOption
         } catch (cause) {
           report('authorization')(cause);
           // The interaction store failing (Redis down) is transient: 503, like the other endpoints.
-          return (cause as { transient?: unknown } | null)?.transient === true
+          return isTransient(cause)
             ? errorPage(
                 503,
                 'temporarily_unavailable',

@@ -10,7 +10,7 @@ import {
   systemClock,
   webCrypto,
 } from '@kraikub/core';
-import { statusOf } from './lib/http.ts';
+import { isTransient, statusOf } from './lib/http.ts';
 
 /** The host's decision about a pending authorization request. */
 export type Decision =
@@ -107,8 +107,7 @@ export function createInteractions(server: AuthorizationServer, options: Interac
         record = await store.takeInteraction(await keyOf(interactionId));
       } catch (cause) {
         // A store failure is the server's problem, never the user's: nothing was issued.
-        const transient = (cause as { transient?: unknown } | null)?.transient === true;
-        return transient
+        return isTransient(cause)
           ? {
               kind: 'failed',
               status: 503,

@@ -64,6 +64,14 @@ export function statusOf(error: OAuthError): number {
   }
 }
 
+/**
+ * Whether a thrown store failure is transient (core's `StorageUnavailableError`,
+ * or any error with `transient: true`): answered 503, not 500.
+ */
+export function isTransient(cause: unknown): boolean {
+  return (cause as { transient?: unknown } | null)?.transient === true;
+}
+
 /** A JSON response. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpOutput {
   return {
