@@ -31,6 +31,13 @@ export function normalizeParams(input: unknown): Params {
   const map = new Map<string, string[]>();
   if (input === null || typeof input !== 'object') return map;
   try {
+    if (typeof URLSearchParams === 'function' && input instanceof URLSearchParams) {
+      // The common case (a parsed form): no [name, value] pair array per entry.
+      input.forEach((value, name) => {
+        add(map, name, value);
+      });
+      return map;
+    }
     if (Symbol.iterator in input) {
       for (const pair of input as Iterable<unknown>) {
         if (Array.isArray(pair)) add(map, pair[0], pair[1]);
