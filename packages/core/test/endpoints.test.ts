@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   basicAuth,
+  clientRecords,
   harness,
   ISSUER,
   introspectAs,
@@ -53,6 +54,25 @@ describe('client authentication (RFC 6749 §2.3)', () => {
       }),
     );
     expect(error.error).toBe('invalid_request');
+  });
+
+  test('a rotated client secret counts at once and the old one stops working (digests are not cached by client)', async () => {
+    const h = await harness();
+    const { hashSecret, webCrypto } = await import('@kraikub/core');
+    const record = (await clientRecords())[0];
+    const request = (secret: string) =>
+      h.server.token({
+        params: { grant_type: 'client_credentials', scope: 'profile' },
+        authorization: basicAuth(record.id, secret),
+      });
+    expect((await request(SECRETS.basic)).isOk()).toBe(true);
+    h.clients.register({ ...record, secretHash: await hashSecret(webCrypto, 'kbs_rotated-secret') });
+    expect(unwrapErr(await request(SECRETS.basic)).error).toBe('invalid_client');
+    expect((await request('kbs_rotated-secret')).isOk()).toBe(true);
+    // And back: the first digest is still decoded correctly after the second.
+    h.clients.register(record);
+    expect((await request(SECRETS.basic)).isOk()).toBe(true);
+    expect(unwrapErr(await request('kbs_rotated-secret')).error).toBe('invalid_client');
   });
 
   test('RFC 6749 Appendix B: Basic credentials are form-decoded', async () => {

@@ -11,6 +11,24 @@ import { authenticateClient, readClientCredentials } from '../rules/client-authe
 const decoy = new Uint8Array(32);
 
 /**
+ * Stored secret hashes, decoded once (they are digests, not secrets). Bounded:
+ * cleared when full, so a store with many clients only decodes again.
+ */
+const decoded = new Map<string, Uint8Array>();
+const decodedLimit = 1024;
+
+function storedDigest(secretHash: string): Uint8Array | undefined {
+  let bytes = decoded.get(secretHash);
+  if (bytes === undefined) {
+    bytes = decodeBase64url(secretHash);
+    if (bytes === undefined) return undefined;
+    if (decoded.size >= decodedLimit) decoded.clear();
+    decoded.set(secretHash, bytes);
+  }
+  return bytes;
+}
+
+/**
  * Authenticates the client of a token, revocation or introspection request,
  * as a promise of a `Result` that never rejects for a failing port (the
  * form the token endpoint's hot path composes without extra promises).
@@ -41,7 +59,7 @@ export async function authenticateClientRequest(
   } catch (cause) {
     return err(portFailure(cause, 'Crypto.sha256'));
   }
-  const stored = (client?.secretHash && decodeBase64url(client.secretHash)) || decoy;
+  const stored = (client?.secretHash && storedDigest(client.secretHash)) || decoy;
   const matches = ctx.crypto.timingSafeEqual(given, stored) && client?.secretHash !== undefined;
   return authenticateClient(client, credentials, matches);
 }
