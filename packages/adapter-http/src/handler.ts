@@ -67,25 +67,21 @@ export function createRouter(server: AuthorizationServer, options: HandlerOption
   const realm = options.realm ?? meta.issuer;
   const report = (endpoint: string) => (error: unknown) => options.onError?.({ endpoint, error });
   const metadataBody = JSON.stringify(meta);
+  // Built once, not per request.
+  const formOptions = (endpoint: string) => ({ maxBodyBytes, realm, onError: report(endpoint) });
+  const tokenOptions = formOptions('token');
+  const introspectionOptions = formOptions('introspection');
+  const revocationOptions = formOptions('revocation');
 
   return async (input) => {
     const path = input.pathname;
     try {
-      if (path === paths.token)
-        return await formEndpoint(server, 'token', input, { maxBodyBytes, realm, onError: report('token') });
+      if (path === paths.token) return await formEndpoint(server, 'token', input, tokenOptions);
       if (path === paths.introspection) {
-        return await formEndpoint(server, 'introspection', input, {
-          maxBodyBytes,
-          realm,
-          onError: report('introspection'),
-        });
+        return await formEndpoint(server, 'introspection', input, introspectionOptions);
       }
       if (path === paths.revocation) {
-        return await formEndpoint(server, 'revocation', input, {
-          maxBodyBytes,
-          realm,
-          onError: report('revocation'),
-        });
+        return await formEndpoint(server, 'revocation', input, revocationOptions);
       }
       if (path === paths.authorization) {
         try {
