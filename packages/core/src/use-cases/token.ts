@@ -158,19 +158,33 @@ async function mintPair(
   }
 }
 
+/**
+ * The `invalid_grant` errors of the two grants, built only when needed: the
+ * success path pays for no error object (the description is sanitised on
+ * construction).
+ */
+const invalidCode = (detail?: string) =>
+  oauthError(
+    'invalid_grant',
+    'The authorization code is invalid, expired, or already used.',
+    detail === undefined ? {} : { detail },
+  );
+const invalidRefresh = (detail?: string) =>
+  oauthError(
+    'invalid_grant',
+    'The refresh token is invalid, expired, or revoked.',
+    detail === undefined ? {} : { detail },
+  );
+
 /** RFC 6749 section 4.1.3: redeem an authorization code. */
 async function exchangeCode(ctx: Context, client: ClientRecord, params: Params): Outcome<TokenResponse> {
   const code = params.get('code')?.[0] || undefined;
   if (code === undefined) return err(oauthError('invalid_request', 'The code parameter is missing.'));
   const redirectUri = params.get('redirect_uri')?.[0] || undefined;
   const codeVerifier = params.get('code_verifier')?.[0] || undefined;
-  const invalidCode = oauthError(
-    'invalid_grant',
-    'The authorization code is invalid, expired, or already used.',
-  );
   const replayed = (grantId: string, now: number) =>
     // RFC 6749 section 4.1.2 and RFC 9700 section 4.2.4: revoke everything issued from this code.
-    revokeThen(ctx, grantId, now, { ...invalidCode, detail: 'code replayed: grant revoked' });
+    revokeThen(ctx, grantId, now, invalidCode('code replayed: grant revoked'));
 
   let parsed: Awaited<ReturnType<typeof parseToken>>;
   try {
@@ -178,7 +192,7 @@ async function exchangeCode(ctx: Context, client: ClientRecord, params: Params):
   } catch (cause) {
     return err(sha256Failure(cause));
   }
-  if (parsed === undefined || parsed.kind !== 'code') return err(invalidCode);
+  if (parsed === undefined || parsed.kind !== 'code') return err(invalidCode());
   const key = parsed.key;
 
   let stored: Awaited<ReturnType<typeof ctx.store.findCode>>;
@@ -188,7 +202,7 @@ async function exchangeCode(ctx: Context, client: ClientRecord, params: Params):
     return err(portFailure(cause, 'GrantStore.findCode'));
   }
   const now = ctx.clock.now();
-  if (stored === undefined) return err(invalidCode);
+  if (stored === undefined) return err(invalidCode());
   if (stored.consumed) return replayed(stored.record.grantId, now);
   const record = stored.record;
 
@@ -234,7 +248,7 @@ async function exchangeCode(ctx: Context, client: ClientRecord, params: Params):
   if (consumed.status === 'consumed') {
     return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, record.scopes, refresh?.value));
   }
-  return consumed.status === 'replayed' ? replayed(consumed.grantId, now) : err(invalidCode);
+  return consumed.status === 'replayed' ? replayed(consumed.grantId, now) : err(invalidCode());
 }
 
 /** The successor tokens of a rotation: derived (grace window) or fresh. */
@@ -256,44 +270,52 @@ async function successors(
   }
 }
 
+/**
+ * A refresh token that was already rotated: a retry inside the client's grace
+ * window gets the same successor again (re-derived, and it must still be the
+ * live one); anything else is reuse, and the whole grant is revoked.
+ */
+async function onReuse(
+  ctx: Context,
+  client: ClientRecord,
+  token: string,
+  key: TokenKey,
+  record: RefreshTokenRecord,
+  now: number,
+): Outcome<TokenResponse> {
+  const rotation = record.rotation;
+  const decision = rotation === undefined ? { kind: 'reuse' as const } : reuseDecision(rotation, client, now);
+  if (rotation === undefined || decision.kind === 'reuse') {
+    return revokeThen(ctx, key.grantId, now, invalidRefresh('refresh token reused: grant revoked'));
+  }
+  const derived = await successors(ctx, key.grantId, token, decision.nonce);
+  if (derived.isErr()) return err(derived.error);
+  const [access, next] = derived.value;
+  if (next.key.hash !== rotation.successor.hash) return err(invalidRefresh());
+  let live: RefreshTokenRecord | undefined;
+  try {
+    live = await ctx.store.findRefreshToken(next.key);
+  } catch (cause) {
+    return err(portFailure(cause, 'GrantStore.findRefreshToken'));
+  }
+  return live === undefined || live.rotation !== undefined
+    ? revokeThen(ctx, key.grantId, now, invalidRefresh('grace retry after the successor was used'))
+    : ok(tokenResponse(access.value, rotation.accessExpiresAt, now, rotation.accessScopes, next.value));
+}
+
 /** RFC 6749 section 6, RFC 9700 section 4.14: refresh with rotation and reuse detection. */
 async function refresh(ctx: Context, client: ClientRecord, params: Params): Outcome<TokenResponse> {
   const token = params.get('refresh_token')?.[0] || undefined;
   if (token === undefined)
     return err(oauthError('invalid_request', 'The refresh_token parameter is missing.'));
   const scopeParam = params.get('scope')?.[0] || undefined;
-  const invalid = oauthError('invalid_grant', 'The refresh token is invalid, expired, or revoked.');
-
-  const onReuse = async (key: TokenKey, record: RefreshTokenRecord, now: number): Outcome<TokenResponse> => {
-    const rotation = record.rotation;
-    const decision =
-      rotation === undefined ? { kind: 'reuse' as const } : reuseDecision(rotation, client, now);
-    if (rotation === undefined || decision.kind === 'reuse') {
-      return revokeThen(ctx, key.grantId, now, { ...invalid, detail: 'refresh token reused: grant revoked' });
-    }
-    // A retry inside the grace window: re-derive the successor; it must still be the live one.
-    const derived = await successors(ctx, key.grantId, token, decision.nonce);
-    if (derived.isErr()) return err(derived.error);
-    const [access, next] = derived.value;
-    if (next.key.hash !== rotation.successor.hash) return err(invalid);
-    let live: RefreshTokenRecord | undefined;
-    try {
-      live = await ctx.store.findRefreshToken(next.key);
-    } catch (cause) {
-      return err(portFailure(cause, 'GrantStore.findRefreshToken'));
-    }
-    return live === undefined || live.rotation !== undefined
-      ? revokeThen(ctx, key.grantId, now, { ...invalid, detail: 'grace retry after the successor was used' })
-      : ok(tokenResponse(access.value, rotation.accessExpiresAt, now, rotation.accessScopes, next.value));
-  };
-
   let parsed: Awaited<ReturnType<typeof parseToken>>;
   try {
     parsed = await parseToken(ctx.crypto, token);
   } catch (cause) {
     return err(sha256Failure(cause));
   }
-  if (parsed === undefined || parsed.kind !== 'refresh_token') return err(invalid);
+  if (parsed === undefined || parsed.kind !== 'refresh_token') return err(invalidRefresh());
   const key = parsed.key;
   let found: RefreshTokenRecord | undefined;
   try {
@@ -305,7 +327,7 @@ async function refresh(ctx: Context, client: ClientRecord, params: Params): Outc
   const checked = checkRefreshToken(found, client, now);
   if (checked.isErr()) return err(checked.error);
   const record = checked.value;
-  if (record.rotation !== undefined) return onReuse(key, record, now);
+  if (record.rotation !== undefined) return onReuse(ctx, client, token, key, record, now);
   const scopes = narrowScopes(scopeParam, record.scopes);
   if (scopes.isErr()) return err(scopes.error);
   const graceful = (client.refreshTokenGraceSeconds ?? 0) > 0;
@@ -342,8 +364,8 @@ async function refresh(ctx: Context, client: ClientRecord, params: Params): Outc
   if (rotated.status === 'rotated') {
     return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value, next.value));
   }
-  if (rotated.status === 'reused') return onReuse(key, rotated.record, now);
-  return err(invalid);
+  if (rotated.status === 'reused') return onReuse(ctx, client, token, key, rotated.record, now);
+  return err(invalidRefresh());
 }
 
 /** RFC 6749 section 4.4: client credentials, for confidential clients; no refresh token. */
