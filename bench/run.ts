@@ -11,6 +11,7 @@
  *   pnpm bench --smoke             a second per cell, one repetition (CI)
  *   pnpm bench --targets=floor,kraikub-memory --works=exchange --connections=50
  *   options: --reps=N --warmup=S --duration=S --no-build --no-core
+ *            --out=DIR (a folder under bench/ for the report instead of results/)
  *   pnpm bench --render=results/latest.json   re-render a report's Markdown and SVG
  */
 import { execFileSync, execSync } from 'node:child_process';
@@ -59,7 +60,7 @@ const firstGuess = 8000;
 const marginFor = (_key: string) => 1.5;
 
 async function runCell(spec: TargetSpec, work: Work, connections: number): Promise<RunResult | string> {
-  const started = await startTarget(spec.file);
+  const started = await startTarget(spec.file, { ...spec.env });
   if (started.kind !== 'ready') throw Object.assign(new Error(started.reason), { kind: started.kind });
   const { target } = started;
   const { endpoint } = target;
@@ -133,7 +134,7 @@ function render(file: string): number {
   const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
   const notes = new Map([...allTargets, ...extraTargets].map((t) => [t.id, t.notes]));
   const targetsNow = report.targets.map((t) => ({ ...t, notes: notes.get(t.id) ?? t.notes }));
-  log(`written: ${writeReport({ ...report, targets: targetsNow }).join(', ')}`);
+  log(`written: ${writeReport({ ...report, targets: targetsNow }, option('out')).join(', ')}`);
   return 0;
 }
 
@@ -250,7 +251,7 @@ async function main(): Promise<number> {
     cells: [...cells.values()],
     ...(core === undefined ? {} : { core }),
   };
-  const written = writeReport(report);
+  const written = writeReport(report, option('out'));
   log(`\nwritten: ${written.join(', ')}`);
   process.stdout.write(`${written.length > 0 ? '' : ''}`);
 

@@ -108,7 +108,8 @@ function cellText(cell: CellResult): {
         ? `${int(s.min)}–${int(s.max)} (±${((s.stdev / s.rps) * 100).toFixed(1)}%)`
         : 'one run',
     ratio: s.ratio === undefined ? '' : `${s.ratio.toFixed(2)}×`,
-    latency: `${s.p50} / ${s.p99}`,
+    // Medians of an even count are means of two: round, or 3.8899999999999997 shows.
+    latency: `${Number(s.p50.toFixed(2))} / ${Number(s.p99.toFixed(2))}`,
     cpu: `${cpu} / ${Math.round(gen * 100)}%`,
   };
 }
@@ -308,11 +309,17 @@ export function svg(report: Report): string {
 }
 
 /**
- * Writes `latest.{md,json,svg}` and a dated copy under `bench/results/`
- * (a smoke run writes under `bench/results/smoke/` and never replaces a measurement).
+ * Writes `latest.{md,json,svg}` and a dated copy under `bench/results/`, or
+ * under `out` (a folder relative to `bench/`) when given. A smoke run writes
+ * under `bench/results/smoke/` and never replaces a measurement.
  */
-export function writeReport(report: Report): string[] {
-  const dir = report.settings.smoke ? `${benchDir}results/smoke/` : `${benchDir}results/`;
+export function writeReport(report: Report, out?: string): string[] {
+  const dir =
+    out !== undefined
+      ? `${benchDir}${out.replace(/\/*$/, '/')}`
+      : report.settings.smoke
+        ? `${benchDir}results/smoke/`
+        : `${benchDir}results/`;
   mkdirSync(`${dir}history`, { recursive: true });
   const stamp = report.startedAt.slice(0, 16).replace(/:/g, '-');
   const files: [string, string][] = [

@@ -7,6 +7,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { reply, tokenJson, tokenListener } from '../lib/body.ts';
 import { client, runTarget } from '../lib/target.ts';
 
 const expected = Buffer.from(`Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`);
@@ -20,15 +21,6 @@ function authorized(header: string | undefined): boolean {
   if (header === undefined) return false;
   const given = Buffer.from(header);
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-function reply(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-  });
-  res.end(body);
 }
 
 function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
@@ -49,30 +41,12 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   const access = token();
   const refresh = token();
   refreshTokens.set(refresh, subject);
-  reply(
-    res,
-    200,
-    JSON.stringify({
-      access_token: access,
-      token_type: 'Bearer',
-      expires_in: 3600,
-      refresh_token: refresh,
-      scope: client.scope,
-    }),
-  );
+  reply(res, 200, tokenJson(access, refresh, client.scope));
 }
 
 runTarget(async () => ({
   path: '/token',
-  listener(req, res) {
-    if (req.method !== 'POST' || req.url !== '/token') {
-      reply(res, 404, '{"error":"not_found"}');
-      return;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
-  },
+  listener: tokenListener(handle),
   async mint(work, count) {
     const into = work === 'exchange' ? codes : refreshTokens;
     return Array.from({ length: count }, () => {
