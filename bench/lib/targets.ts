@@ -10,6 +10,8 @@ export interface TargetSpec {
   readonly kraikub: boolean;
   /** What it is configured to do, for the report. */
   readonly notes: string;
+  /** Extra environment for the target's process. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 function version(pkg: string): string {
@@ -83,4 +85,14 @@ export const extraTargets: readonly TargetSpec[] = [
     kraikub: false,
     notes: 'The floor with SPIN_US microseconds of busy work per request: a calibration, not a competitor.',
   },
+  // The floor plus, cumulatively, the work DESIGN.md requires per request (targets/floor-ladder.ts).
+  ...(['0', '1', '2', '3'] as const).map((level) => ({
+    id: `floor-ladder-${level}`,
+    name: `floor ladder ${level}: ${['async handler', '+ SHA-256 at rest', '+ records', '+ promise ports'][Number(level)]}`,
+    file: 'targets/floor-ladder.ts',
+    env: { LADDER: level },
+    kraikub: false,
+    notes:
+      'The floor in an async handler plus, cumulatively, what DESIGN.md requires per request: 1 SHA-256 at rest, 2 records and tombstones, 3 promise-returning ports. A measurement, not a competitor.',
+  })),
 ];
