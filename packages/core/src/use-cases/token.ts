@@ -161,20 +161,12 @@ async function mintPair(
 /**
  * The `invalid_grant` errors of the two grants, built only when needed: the
  * success path pays for no error object (the description is sanitised on
- * construction).
+ * construction). `oauthError` leaves out an undefined `detail` itself.
  */
 const invalidCode = (detail?: string) =>
-  oauthError(
-    'invalid_grant',
-    'The authorization code is invalid, expired, or already used.',
-    detail === undefined ? {} : { detail },
-  );
+  oauthError('invalid_grant', 'The authorization code is invalid, expired, or already used.', { detail });
 const invalidRefresh = (detail?: string) =>
-  oauthError(
-    'invalid_grant',
-    'The refresh token is invalid, expired, or revoked.',
-    detail === undefined ? {} : { detail },
-  );
+  oauthError('invalid_grant', 'The refresh token is invalid, expired, or revoked.', { detail });
 
 /** RFC 6749 section 4.1.3: redeem an authorization code. */
 async function exchangeCode(ctx: Context, client: ClientRecord, params: Params): Outcome<TokenResponse> {
