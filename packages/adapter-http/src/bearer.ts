@@ -1,5 +1,5 @@
 import type { AccessTokenInfo, AuthorizationServer } from '@kraikub/core';
-import { quoted, statusOf } from './lib/http.ts';
+import { forgetLastInput, quoted, statusOf } from './lib/http.ts';
 
 /** The outcome of {@link verifyBearer}: the token's info, or the `Response` to send. */
 export type BearerResult =
@@ -51,6 +51,19 @@ export async function verifyBearer(
   server: AuthorizationServer,
   request: Request,
   options: BearerOptions = {},
+): Promise<BearerResult> {
+  try {
+    return await checkBearer(server, request, options);
+  } finally {
+    // The header held the token: do not let the last regular expression keep it.
+    forgetLastInput();
+  }
+}
+
+async function checkBearer(
+  server: AuthorizationServer,
+  request: Request,
+  options: BearerOptions,
 ): Promise<BearerResult> {
   const realm = options.realm ?? server.config.issuer;
   const header = request.headers.get('authorization');

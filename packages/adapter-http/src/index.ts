@@ -8,7 +8,7 @@
 export type { BearerOptions, BearerResult } from './bearer.ts';
 export { requireScopes, verifyBearer } from './bearer.ts';
 export type { InteractCallback, InteractionContext } from './endpoints/authorization.ts';
-export type { FetchHandler, HandlerOptions, ProviderHandler } from './handler.ts';
+export type { FetchHandler, HandlerOptions, ProviderHandler, RequestInfo, RequestSource } from './handler.ts';
 export { createHandler } from './handler.ts';
 export type {
   Completion,
@@ -16,6 +16,9 @@ export type {
   InteractionFailure,
   Interactions,
   InteractionsOptions,
+  StartResult,
 } from './interactions.ts';
-export { createInteractions } from './interactions.ts';
+export { createInteractions, defaultInteractionLimits } from './interactions.ts';
+export type { ErrorPageContext, ErrorPageRenderer } from './lib/html.ts';
+export { escapeHtml } from './lib/html.ts';
 export { statusOf } from './lib/http.ts';

@@ -5,12 +5,13 @@ import {
   type Clock,
   type Crypto,
   hashSecret,
+  type InteractionLimits,
   type InteractionRecord,
   type InteractionStore,
   systemClock,
   webCrypto,
 } from '@kraikub/core';
-import { isTransient, statusOf } from './lib/http.ts';
+import { failureOf, statusOf } from './lib/http.ts';
 
 /** The host's decision about a pending authorization request. */
 export type Decision =
@@ -43,12 +44,24 @@ export type InteractionFailure =
       readonly description: string;
     };
 
+/** The default caps on pending interactions (see {@link InteractionsOptions.limits}). */
+export const defaultInteractionLimits: InteractionLimits = { total: 10_000, perSource: 100 };
+
 /** Options of {@link createInteractions}. */
 export interface InteractionsOptions {
   /** Where pending requests wait (adapter-memory, adapter-redis). */
   readonly store: InteractionStore;
   /** How long a user has to log in and consent. Default 600 s. */
   readonly ttlSeconds?: number;
+  /**
+   * Caps on pending interactions, which anyone can create with an
+   * unauthenticated `GET /authorize`: at most `total` at once (default
+   * 10 000), and `perSource` per source (default 100; the source is the
+   * client address unless the handler's `sourceOf` says otherwise). A
+   * completed or expired interaction frees its place. Past a cap the
+   * authorization endpoint answers 503 (total) or 429 (per source).
+   */
+  readonly limits?: Partial<InteractionLimits>;
   readonly clock?: Clock;
   readonly crypto?: Crypto;
 }
@@ -61,15 +74,35 @@ export interface InteractionsOptions {
  * single-use. `complete` never throws: a store failure is a `failed` result.
  */
 export interface Interactions {
-  /** Parks a validated request; returns the interaction id to put in the host's login form. */
-  start(request: AuthorizationRequest): Promise<string>;
+  /**
+   * Parks a validated request and returns the interaction id to put in the
+   * host's login form; or, when a cap on pending interactions is reached,
+   * which one (nothing is stored then). A failing store rejects.
+   */
+  start(
+    request: AuthorizationRequest,
+    context?: { readonly source?: string | undefined },
+  ): Promise<StartResult>;
   /** The pending request (to show on a consent screen), or `undefined` if unknown or expired. */
   find(interactionId: string): Promise<AuthorizationRequest | undefined>;
   /** Completes the interaction once: issues the code (or the denial) and says where to redirect. */
   complete(interactionId: string, decision: Decision): Promise<Completion | InteractionFailure>;
 }
 
+/** What {@link Interactions.start} gives back. */
+export type StartResult =
+  | { readonly ok: true; readonly interactionId: string }
+  | { readonly ok: false; readonly limit: 'total' | 'source' };
+
 const idPattern = /^[A-Za-z0-9_-]{43}$/;
+
+function limitOf(value: number | undefined, fallback: number, name: string): number {
+  const result = value ?? fallback;
+  if (!Number.isInteger(result) || result < 1) {
+    throw new TypeError(`createInteractions: limits.${name} must be a positive integer`);
+  }
+  return result;
+}
 
 /**
  * Creates the interaction manager the handler and the host share.
@@ -87,14 +120,26 @@ export function createInteractions(server: AuthorizationServer, options: Interac
   const clock = options.clock ?? systemClock;
   const crypto = options.crypto ?? webCrypto;
   const ttlMs = (options.ttlSeconds ?? 600) * 1000;
+  const limits: InteractionLimits = {
+    total: limitOf(options.limits?.total, defaultInteractionLimits.total, 'total'),
+    perSource: limitOf(options.limits?.perSource, defaultInteractionLimits.perSource, 'perSource'),
+  };
   const keyOf = (id: string) => hashSecret(crypto, `interaction:${id}`);
 
   return {
-    async start(request) {
+    async start(request, context) {
       const id = base64url(crypto.randomBytes(32));
       const now = clock.now();
-      await store.saveInteraction(await keyOf(id), { request, createdAt: now, expiresAt: now + ttlMs });
-      return id;
+      const given = context?.source;
+      // A digest: fixed length whatever the host passes (a proxy header can be anything).
+      const source =
+        typeof given === 'string' && given !== '' ? await hashSecret(crypto, `source:${given}`) : undefined;
+      const record: InteractionRecord =
+        source === undefined
+          ? { request, createdAt: now, expiresAt: now + ttlMs }
+          : { request, createdAt: now, expiresAt: now + ttlMs, source };
+      const saved = await store.saveInteraction(await keyOf(id), record, limits);
+      return saved.status === 'saved' ? { ok: true, interactionId: id } : { ok: false, limit: saved.limit };
     },
     async find(interactionId) {
       if (typeof interactionId !== 'string' || !idPattern.test(interactionId)) return undefined;
@@ -104,22 +149,10 @@ export function createInteractions(server: AuthorizationServer, options: Interac
       if (typeof interactionId !== 'string' || !idPattern.test(interactionId)) return { kind: 'not_found' };
       let record: InteractionRecord | undefined;
       try {
-        record = await store.takeInteraction(await keyOf(interactionId));
+        record = await store.consumeInteraction(await keyOf(interactionId));
       } catch (cause) {
         // A store failure is the server's problem, never the user's: nothing was issued.
-        return isTransient(cause)
-          ? {
-              kind: 'failed',
-              status: 503,
-              error: 'temporarily_unavailable',
-              description: 'The service is temporarily unavailable. Try again later.',
-            }
-          : {
-              kind: 'failed',
-              status: 500,
-              error: 'server_error',
-              description: 'The server encountered an unexpected error.',
-            };
+        return { kind: 'failed', ...failureOf(cause) };
       }
       if (record === undefined) return { kind: 'not_found' };
       if (decision.type === 'deny')

@@ -1,7 +1,21 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import { type Duplex, Readable } from 'node:stream';
 import { type FetchHandler, type Router, routerOf } from './handler.ts';
-import { type HttpInput, type HttpOutput, json, tooLarge } from './lib/http.ts';
+import { BodyReadError, type HttpInput, type HttpOutput, json, noStore, tooLarge } from './lib/http.ts';
+import {
+  type AsteriskTarget,
+  type CheckedTarget,
+  checkTarget,
+  type RejectedTarget,
+  type TargetCheck,
+} from './lib/target.ts';
 
 export { nodeCrypto } from './node-crypto.ts';
 
@@ -15,11 +29,6 @@ export type NodeHandler = (
 function headerOf(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function originOf(req: IncomingMessage): string {
-  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-  return `${encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<string | typeof tooLarge> {
@@ -42,9 +51,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | typeof 
         chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'),
       );
     };
-    const onError = (error: Error) => {
+    const onError = () => {
       cleanup();
-      reject(error);
+      reject(new BodyReadError('The request body could not be read.'));
     };
     const cleanup = () => {
       req.off('data', onData);
@@ -66,7 +75,7 @@ function webHeaders(req: IncomingMessage): Headers {
 }
 
 /** Builds a Web `Request` from a node request (only for host callbacks and foreign handlers). */
-function toWebRequest(req: IncomingMessage, bodyText: string | undefined): Request {
+function toWebRequest(req: IncomingMessage, target: CheckedTarget, bodyText: string | undefined): Request {
   const method = req.method ?? 'GET';
   const hasBody = method !== 'GET' && method !== 'HEAD';
   const init: RequestInit & { duplex?: 'half' } = { method, headers: webHeaders(req) };
@@ -77,25 +86,50 @@ function toWebRequest(req: IncomingMessage, bodyText: string | undefined): Reque
       init.duplex = 'half';
     }
   }
-  return new Request(new URL(req.url ?? '/', originOf(req)), init);
+  const query = target.query === '' ? '' : `?${target.query}`;
+  return new Request(`${target.origin}${target.pathname}${query}`, init);
 }
 
-function nodeInput(req: IncomingMessage): HttpInput & { readonly tooLargeSeen: () => boolean } {
-  const raw = req.url ?? '/';
-  const url = raw.startsWith('/')
-    ? raw
-    : (() => {
-        const parsed = new URL(raw, originOf(req));
-        return parsed.pathname + parsed.search;
-      })();
-  const q = url.indexOf('?');
+/** Refused when a Web `Request` cannot be built from what the client sent. */
+const unreadable: RejectedTarget = {
+  kind: 'rejected',
+  status: 400,
+  description: 'The request cannot be read.',
+};
+
+/** {@link toWebRequest}, or `undefined` when the request holds what a Web `Request` refuses. */
+function webRequestOf(req: IncomingMessage, target: CheckedTarget): Request | undefined {
+  try {
+    return toWebRequest(req, target, undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request's method, target and `Host`, checked before anything reads them. */
+function targetOf(req: IncomingMessage): TargetCheck {
+  return checkTarget({
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    httpVersion: req.httpVersion,
+    rawHeaders: req.rawHeaders,
+    host: req.headers.host,
+    encrypted: (req.socket as { encrypted?: boolean } | null)?.encrypted === true,
+  });
+}
+
+function nodeInput(
+  req: IncomingMessage,
+  target: CheckedTarget,
+): HttpInput & { readonly tooLargeSeen: () => boolean } {
   let bodyText: string | undefined;
   let sawTooLarge = false;
   return {
     method: req.method ?? 'GET',
-    pathname: q < 0 ? url : url.slice(0, q),
-    query: q < 0 ? '' : url.slice(q + 1),
+    pathname: target.pathname,
+    query: target.query,
     header: (name) => headerOf(req, name),
+    remoteAddress: req.socket?.remoteAddress,
     async readBody(limit) {
       if (bodyText !== undefined) return bodyText;
       const body = await readBody(req, limit);
@@ -103,7 +137,7 @@ function nodeInput(req: IncomingMessage): HttpInput & { readonly tooLargeSeen: (
       else bodyText = body;
       return body;
     },
-    toRequest: () => toWebRequest(req, bodyText),
+    toRequest: () => toWebRequest(req, target, bodyText),
     tooLargeSeen: () => sawTooLarge,
   };
 }
@@ -139,14 +173,40 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   res.end();
 }
 
-const crashed = json(500, {
-  error: 'server_error',
-  error_description: 'The server encountered an unexpected error.',
-});
+/** The last-resort answer when writing a response failed half-way or a bug escaped: never a crash. */
+const crashed = json(
+  500,
+  { error: 'server_error', error_description: 'The server encountered an unexpected error.' },
+  { ...noStore },
+);
 
 function fail(res: ServerResponse): void {
-  if (res.headersSent) res.destroy();
-  else writeOutput(res, crashed, true);
+  try {
+    if (res.headersSent) res.destroy();
+    else writeOutput(res, crashed, true);
+  } catch {
+    res.destroy();
+  }
+}
+
+/** The answer to a request refused before routing (bad target or Host, unsupported method). */
+function refuse(res: ServerResponse, check: RejectedTarget | AsteriskTarget): void {
+  if (check.kind === 'asterisk') {
+    // RFC 9110 section 9.3.7: `OPTIONS *` asks what the server supports in general.
+    writeOutput(
+      res,
+      { status: 204, headers: { allow: 'GET, HEAD, POST, OPTIONS', ...noStore }, body: '' },
+      false,
+    );
+    return;
+  }
+  const output = json(
+    check.status,
+    { error: 'invalid_request', error_description: check.description },
+    noStore,
+  );
+  // A request this broken may have framing to match: do not reuse the connection.
+  writeOutput(res, output, true);
 }
 
 /**
@@ -169,25 +229,92 @@ function fail(res: ServerResponse): void {
  */
 export function toNodeHandler(handler: FetchHandler): NodeHandler {
   const router: Router | undefined = (handler as { [routerOf]?: Router })[routerOf];
-  if (router === undefined) {
-    return (req, res) => {
-      handler(toWebRequest(req, undefined))
+  const serve = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => {
+    const target = targetOf(req);
+    if (target.kind !== 'origin') return refuse(res, target);
+    if (router === undefined) {
+      const request = webRequestOf(req, target);
+      if (request === undefined) return refuse(res, unreadable);
+      return handler(request, { remoteAddress: req.socket?.remoteAddress })
         .then((response) => writeResponse(res, response))
         .catch(() => fail(res));
-    };
-  }
-  return (req, res, next) => {
-    const input = nodeInput(req);
-    router(input)
+    }
+    const input = nodeInput(req, target);
+    return router(input)
       .then((result) => {
         if (result === undefined) {
           if (next !== undefined) return next();
           // Not a provider endpoint: the handler's own fallback (the host's pages) answers.
-          return handler(toWebRequest(req, undefined)).then((response) => writeResponse(res, response));
+          const request = webRequestOf(req, target);
+          if (request === undefined) return refuse(res, unreadable);
+          return handler(request, { remoteAddress: req.socket?.remoteAddress }).then((response) =>
+            writeResponse(res, response),
+          );
         }
         if (result instanceof Response) return writeResponse(res, result);
         return writeOutput(res, result, input.tooLargeSeen());
       })
       .catch(() => fail(res));
   };
+  // Every request is isolated: nothing it carries may throw out of the listener and end the process.
+  return (req, res, next) => {
+    try {
+      void serve(req, res, next);
+    } catch {
+      fail(res);
+    }
+  };
+}
+
+/** Options of {@link createNodeServer}: `node:http`'s own, with safer defaults. */
+export type NodeServerOptions = Omit<ServerOptions, 'requireHostHeader'>;
+
+/** Node's parser errors that have a status of their own; the rest are a 400. */
+const parserStatus: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * Creates a `node:http` server for a Fetch handler, hardened for hostile
+ * traffic: a request that Node's own parser refuses (bad framing, an invalid
+ * request line, oversized headers) gets a plain 400 (408, 431) with
+ * `Cache-Control: no-store` and the connection closed, instead of Node's bare
+ * answer; a missing `Host` reaches the handler, which answers it the same way
+ * as any other malformed request. Every request goes through
+ * {@link toNodeHandler}.
+ *
+ * @example
+ * ```ts
+ * import { createNodeServer } from '@kraikub/adapter-http/node';
+ * declare const handler: (request: Request) => Promise<Response>;
+ * createNodeServer(handler).listen(3000);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9112#section-3
+ */
+export function createNodeServer(handler: FetchHandler, options: NodeServerOptions = {}): Server {
+  const listener = toNodeHandler(handler);
+  const server = createServer(
+    { headersTimeout: 20_000, requestTimeout: 60_000, ...options, requireHostHeader: false },
+    (req, res) => listener(req, res),
+  );
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (
+      !socket.writable ||
+      (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent
+    ) {
+      socket.destroy();
+      return;
+    }
+    const status = parserStatus[error.code ?? ''] ?? 400;
+    const body = JSON.stringify({
+      error: 'invalid_request',
+      error_description: status === 408 ? 'The request took too long.' : 'The request is malformed.',
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `cache-control: no-store\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  });
+  return server;
 }

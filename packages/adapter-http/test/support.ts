@@ -1,17 +1,18 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { MemoryClientStore, MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
 import {
   type AuthorizationServer,
   createAuthorizationServer,
   type GrantStore,
   hashSecret,
+  type InteractionLimits,
   type InteractionStore,
   webCrypto,
 } from '@kraikub/core';
 import { createHandler, createInteractions, type HandlerOptions, type Interactions } from '../src/index.ts';
-import { toNodeHandler } from '../src/node.ts';
+import { createNodeServer } from '../src/node.ts';
 
 export const ISSUER = 'http://localhost:3999';
 export const SECRET = 'kbs_test-secret';
@@ -23,6 +24,8 @@ export interface Provider {
   readonly grants: GrantStore;
   /** Sends a request the way this transport does; `path` is relative to the issuer. */
   send(path: string, init?: RequestInit): Promise<Response>;
+  /** The port of the `node:http` server (node transport only). */
+  readonly port?: number;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,7 @@ export async function provider(
   options: {
     grants?: GrantStore;
     interactionStore?: InteractionStore;
+    interactionLimits?: Partial<InteractionLimits>;
     handler?: Partial<HandlerOptions>;
   } = {},
 ): Promise<Provider> {
@@ -80,6 +84,7 @@ export async function provider(
   });
   const interactions = createInteractions(server, {
     store: options.interactionStore ?? new MemoryInteractionStore(),
+    ...(options.interactionLimits === undefined ? {} : { limits: options.interactionLimits }),
   });
   const handler = createHandler(server, { interactions, interact, ...options.handler });
 
@@ -88,11 +93,11 @@ export async function provider(
       server,
       interactions,
       grants,
-      send: (path, init) => handler(new Request(new URL(path, ISSUER), init)),
+      send: (path, init) => handler(new Request(new URL(path, ISSUER), init), { remoteAddress: '192.0.2.1' }),
       close: async () => undefined,
     };
   }
-  const http: Server = createServer(toNodeHandler(handler));
+  const http: Server = createNodeServer(handler);
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   const { port } = http.address() as AddressInfo;
@@ -100,6 +105,7 @@ export async function provider(
     server,
     interactions,
     grants,
+    port,
     send: (path, init) => fetch(new URL(path, `http://127.0.0.1:${port}`), { redirect: 'manual', ...init }),
     close: () =>
       new Promise<void>((resolve) => {
@@ -157,4 +163,47 @@ export function exchange(p: Provider, code: string, extra: Record<string, string
 export async function introspect(p: Provider, token: string): Promise<Record<string, unknown>> {
   const response = await p.send('/introspect', form({ token }, { authorization: basic('web', SECRET) }));
   return (await response.json()) as Record<string, unknown>;
+}
+
+/** A raw HTTP answer: status, lower-case headers, body text; `closed` when the server sent nothing. */
+export interface RawAnswer {
+  readonly status: number | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * Sends `bytes` over a fresh TCP connection, half-closes it, and reads until
+ * the server closes (or 5 s pass). For requests no `fetch` would send.
+ */
+export function rawRequest(port: number, bytes: string | Uint8Array): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('no answer within 5 s'));
+    }, 5_000);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      const text = Buffer.concat(chunks).toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      const head = end < 0 ? text : text.slice(0, end);
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1];
+      resolve({
+        status: status === undefined ? undefined : Number(status),
+        headers,
+        body: end < 0 ? '' : text.slice(end + 4),
+      });
+    });
+    socket.end(bytes);
+  });
 }

@@ -259,29 +259,41 @@ if (redis === undefined) {
       },
     });
 
-    test('saved, found, taken exactly once even by 20 racing takers, with PXAT', async () => {
+    const roomy = { total: 1000, perSource: 1000 };
+
+    test('saved, found, consumed exactly once even by 20 racing consumers, with PXAT', async () => {
       const store = new RedisInteractionStore({ connection, prefix });
       const saved = record(60_000);
-      await store.saveInteraction('k1', saved);
+      await store.saveInteraction('k1', saved, roomy);
       expect(await store.findInteraction('k1')).toEqual(saved);
-      expect(Math.abs((await pttl(`${prefix}interaction:k1`)) - 60_000)).toBeLessThan(2_000);
-      const takes = await Promise.all(Array.from({ length: 20 }, () => store.takeInteraction('k1')));
+      expect(Math.abs((await pttl(`${prefix}{interactions}:i:k1`)) - 60_000)).toBeLessThan(2_000);
+      const takes = await Promise.all(Array.from({ length: 20 }, () => store.consumeInteraction('k1')));
       expect(takes.filter((taken) => taken !== undefined)).toEqual([saved]);
       expect(await store.findInteraction('k1')).toBeUndefined();
     });
 
+    test('the counting sets expire with their last interaction, and consuming empties them', async () => {
+      const store = new RedisInteractionStore({ connection, prefix });
+      const source = 'c291cmNl';
+      await store.saveInteraction('k3', { ...record(30_000), source }, roomy);
+      expect(Math.abs((await pttl(`${prefix}{interactions}:source:${source}`)) - 30_000)).toBeLessThan(2_000);
+      await store.consumeInteraction('k3');
+      const left = await connection.command(['ZCARD', `${prefix}{interactions}:source:${source}`]);
+      expect(left).toBe(0);
+    });
+
     test('nothing expired is returned', async () => {
       const store = new RedisInteractionStore({ connection, prefix });
-      await store.saveInteraction('old', record(-1));
+      await store.saveInteraction('old', record(-1), roomy);
       expect(await store.findInteraction('old')).toBeUndefined();
       const later = new RedisInteractionStore({
         connection,
         prefix,
         clock: { now: () => Date.now() + 120_000 },
       });
-      await store.saveInteraction('k2', record(60_000));
+      await store.saveInteraction('k2', record(60_000), roomy);
       expect(await later.findInteraction('k2')).toBeUndefined();
-      expect(await later.takeInteraction('k2')).toBeUndefined();
+      expect(await later.consumeInteraction('k2')).toBeUndefined();
     });
   });
 

@@ -249,19 +249,56 @@ export interface InteractionRecord {
   readonly createdAt: number;
   /** When it expires (ms). Stores never return an expired record. */
   readonly expiresAt: number;
+  /**
+   * Who started it, as a fixed-length digest of the source the host named
+   * (a client address, say): what {@link InteractionLimits.perSource} counts.
+   * Absent when the source is unknown (then only the total cap applies).
+   */
+  readonly source?: string;
 }
+
+/**
+ * Caps on pending interactions. Anyone can start one with an unauthenticated
+ * `GET /authorize`, so the state they create must stay bounded: a store
+ * refuses a new interaction once `total` are pending, or `perSource` are
+ * pending for the record's `source`. Taken and expired interactions free
+ * their place.
+ */
+export interface InteractionLimits {
+  /** Most interactions pending at once in the store. */
+  readonly total: number;
+  /** Most interactions pending at once for one {@link InteractionRecord.source}. */
+  readonly perSource: number;
+}
+
+/** Result of {@link InteractionStore.saveInteraction}. */
+export type SaveInteractionResult =
+  | { readonly status: 'saved' }
+  | { readonly status: 'limited'; readonly limit: 'total' | 'source' };
 
 /**
  * Where pending interactions wait, keyed by the SHA-256 (base64url) of the
  * interaction id, so the id itself is never stored.
  */
 export interface InteractionStore {
-  /** Stores a new interaction. */
-  saveInteraction(key: string, record: InteractionRecord): Promise<void>;
+  /**
+   * Stores a new interaction, unless that would exceed `limits` (then
+   * nothing is stored and the result says which cap was reached). The check
+   * and the write are one atomic step: concurrent saves never overshoot a cap.
+   */
+  saveInteraction(
+    key: string,
+    record: InteractionRecord,
+    limits: InteractionLimits,
+  ): Promise<SaveInteractionResult>;
   /** The unexpired interaction, or `undefined`. */
   findInteraction(key: string): Promise<InteractionRecord | undefined>;
-  /** Atomically returns and deletes the unexpired interaction: it completes at most once. */
-  takeInteraction(key: string): Promise<InteractionRecord | undefined>;
+  /**
+   * Consumes the unexpired interaction: returns it and deletes it in one
+   * atomic step, so it completes at most once; `undefined` when unknown,
+   * expired or already consumed.
+   */
+  consumeInteraction(key: string): Promise<InteractionRecord | undefined>;
 }
 
 /** The time source. Inject a fake one in tests. */

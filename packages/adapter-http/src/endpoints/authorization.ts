@@ -1,9 +1,9 @@
 import type { AuthorizationRequest, AuthorizationServer } from '@kraikub/core';
 import type { Decision, Interactions } from '../interactions.ts';
-import { errorPage } from '../lib/html.ts';
 import {
   type EndpointResult,
   type HttpInput,
+  type HttpOutput,
   htmlSecurityHeaders,
   redirect,
   statusOf,
@@ -58,6 +58,24 @@ async function readParams(
   return body === tooLarge ? tooLarge : new URLSearchParams(body);
 }
 
+/** What the authorization endpoint needs besides the server. */
+export interface AuthorizationEndpointOptions {
+  readonly interactions: Interactions;
+  readonly interact: InteractCallback;
+  readonly maxBodyBytes: number;
+  /** An HTML error page with this status (the host's branded one, or the library's). */
+  readonly page: (
+    status: number,
+    error: string,
+    description: string,
+    headers?: Record<string, string>,
+  ) => HttpOutput;
+  /** Who sent the request, for the per-source cap on pending interactions. */
+  readonly sourceOf: (input: HttpInput) => string | undefined;
+  /** Seconds a refused caller is asked to wait (`Retry-After`). */
+  readonly retryAfterSeconds: number;
+}
+
 /**
  * `GET|POST /authorize`: validate; a non-redirectable error is an HTML page,
  * a redirectable one a redirect; a valid request goes to the host.
@@ -66,21 +84,16 @@ async function readParams(
  */
 export async function authorizationEndpoint(
   server: AuthorizationServer,
-  interactions: Interactions,
-  interact: InteractCallback,
   input: HttpInput,
-  maxBodyBytes: number,
+  options: AuthorizationEndpointOptions,
 ): Promise<EndpointResult> {
+  const { page } = options;
   if (input.method !== 'GET' && input.method !== 'POST') {
-    return {
-      ...errorPage(405, 'invalid_request', 'Use GET or POST.'),
-      headers: { ...errorPage(405, '', '').headers, allow: 'GET, POST' },
-    };
+    return page(405, 'invalid_request', 'Use GET or POST.', { allow: 'GET, POST' });
   }
-  const params = await readParams(input, maxBodyBytes);
-  if (params === tooLarge) return errorPage(413, 'invalid_request', 'The request is too large.');
-  if (params === 'bad_type')
-    return errorPage(400, 'invalid_request', 'The request body must be form-encoded.');
+  const params = await readParams(input, options.maxBodyBytes);
+  if (params === tooLarge) return page(413, 'invalid_request', 'The request is too large.');
+  if (params === 'bad_type') return page(400, 'invalid_request', 'The request body must be form-encoded.');
   // RFC 6749 section 3.1: after a POST, redirect with 303 so the browser does not re-POST.
   const status = input.method === 'POST' ? 303 : 302;
 
@@ -89,17 +102,34 @@ export async function authorizationEndpoint(
     const error = validated.error;
     const back = server.errorResponse(error);
     return back === undefined
-      ? errorPage(statusOf(error), error.error, error.description)
+      ? page(statusOf(error), error.error, error.description)
       : redirect(status, back.url);
   }
 
   const request = validated.value;
-  const interactionId = await interactions.start(request);
-  const answer = await interact({ request, interactionId, httpRequest: input.toRequest() });
+  const started = await options.interactions.start(request, { source: options.sourceOf(input) });
+  if (!started.ok) {
+    const retryAfter = { 'retry-after': String(options.retryAfterSeconds) };
+    return started.limit === 'source'
+      ? page(
+          429,
+          'temporarily_unavailable',
+          'Too many sign-in requests are pending from your network. Wait a few minutes and try again.',
+          retryAfter,
+        )
+      : page(
+          503,
+          'temporarily_unavailable',
+          'Too many sign-in requests are pending. Try again in a few minutes.',
+          retryAfter,
+        );
+  }
+  const { interactionId } = started;
+  const answer = await options.interact({ request, interactionId, httpRequest: input.toRequest() });
   if (answer instanceof Response) return hardenHostPage(answer);
-  const done = await interactions.complete(interactionId, answer);
+  const done = await options.interactions.complete(interactionId, answer);
   if ('location' in done) return redirect(status, done.location);
   if (done.kind === 'not_found')
-    return errorPage(400, 'invalid_request', 'The authorization request expired. Start again.');
-  return errorPage(done.status, done.error, done.description);
+    return page(400, 'invalid_request', 'The authorization request expired. Start again.');
+  return page(done.status, done.error, done.description);
 }

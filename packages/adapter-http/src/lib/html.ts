@@ -13,15 +13,25 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => entities[char] ?? char);
 }
 
+/** What an error page shows: all of it safe to show (our own codes and descriptions, ASCII). */
+export interface ErrorPageContext {
+  /** The HTTP status the page is sent with. */
+  readonly status: number;
+  /** The RFC error code, such as `invalid_request` or `temporarily_unavailable`. */
+  readonly error: string;
+  /** A plain-ASCII description; never an echo of the request. */
+  readonly description: string;
+}
+
 /**
- * The page shown for an authorization error that must not be redirected
- * (unknown client, bad redirect URI): plain, safe HTML; nothing from the
- * request is echoed but the error code and our own description.
- *
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * Renders the body of an error page (HTML). The library sends it with the
+ * status, `Content-Type`, `Cache-Control: no-store` and the clickjacking
+ * headers itself; escape what you interpolate (see {@link escapeHtml}).
  */
-export function errorPage(status: number, error: string, description: string): HttpOutput {
-  const body = `<!doctype html>
+export type ErrorPageRenderer = (context: ErrorPageContext) => string;
+
+/** The library's own page: plain, unbranded, safe. */
+export const defaultErrorPage: ErrorPageRenderer = ({ error, description }) => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -37,5 +47,33 @@ export function errorPage(status: number, error: string, description: string): H
 </body>
 </html>
 `;
-  return { status, headers: { 'content-type': 'text/html; charset=utf-8', ...htmlSecurityHeaders }, body };
+
+/**
+ * The page shown for an authorization error that must not be redirected
+ * (unknown client, bad redirect URI) and for failures on the way to the
+ * host's pages: the host's renderer, or the library's; nothing from the
+ * request is echoed but the error code and our own description.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ */
+export function errorPage(
+  status: number,
+  error: string,
+  description: string,
+  render: ErrorPageRenderer = defaultErrorPage,
+  headers: Readonly<Record<string, string>> = {},
+): HttpOutput {
+  let body: string;
+  try {
+    body = render({ status, error, description });
+    if (typeof body !== 'string') body = defaultErrorPage({ status, error, description });
+  } catch {
+    // A failing branded page still leaves the user an answer.
+    body = defaultErrorPage({ status, error, description });
+  }
+  return {
+    status,
+    headers: { 'content-type': 'text/html; charset=utf-8', ...htmlSecurityHeaders, ...headers },
+    body,
+  };
 }

@@ -15,6 +15,8 @@ export interface HttpInput {
   readonly query: string;
   /** A header by lower-case name. */
   header(name: string): string | undefined;
+  /** The peer's address as the runtime saw it (the socket), when known. */
+  readonly remoteAddress: string | undefined;
   /** The body as text, or {@link tooLarge} when it is longer than `limit` bytes. */
   readBody(limit: number): Promise<string | typeof tooLarge>;
   /** A Web `Request` for host callbacks (built only when asked). */
@@ -72,6 +74,34 @@ export function isTransient(cause: unknown): boolean {
   return (cause as { transient?: unknown } | null)?.transient === true;
 }
 
+/** What an exception becomes for a client: the status, the RFC error code and a safe description. */
+export interface Failure {
+  readonly status: 500 | 503;
+  readonly error: 'server_error' | 'temporarily_unavailable';
+  readonly description: string;
+}
+
+const unavailable: Failure = {
+  status: 503,
+  error: 'temporarily_unavailable',
+  description: 'The service is temporarily unavailable. Try again later.',
+};
+const unexpected: Failure = {
+  status: 500,
+  error: 'server_error',
+  description: 'The server encountered an unexpected error.',
+};
+
+/** A thrown store failure as a client sees it: 503 when transient, 500 otherwise; never its message. */
+export function failureOf(cause: unknown): Failure {
+  return isTransient(cause) ? unavailable : unexpected;
+}
+
+/** The client's body could not be read (the connection broke mid-body): the client's problem, a 400. */
+export class BodyReadError extends Error {
+  override readonly name = 'BodyReadError';
+}
+
 /** A JSON response. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpOutput {
   return {
@@ -114,4 +144,19 @@ export function toResponse(result: EndpointResult): Response {
     status: result.status,
     headers: result.headers,
   });
+}
+
+const nothing = /(?:)/;
+
+/**
+ * Makes the engine forget the last input of a regular expression.
+ *
+ * Engines keep the last string a regular expression ran on (the legacy
+ * `RegExp.input`) until the next one runs, and with it, through V8's
+ * substring views, the whole request it was cut from: a body holding a
+ * client secret, a header holding a token. Running one on the empty string
+ * after each request drops that reference.
+ */
+export function forgetLastInput(): void {
+  nothing.exec('');
 }

@@ -8,7 +8,9 @@
  * <prefix>{<grantId>}:r:<hash>   refresh token (marked once rotated)
  * <prefix>{<grantId>}:keys       sorted set: member `c:<hash>` etc., score = its expiry (ms)
  * <prefix>{<grantId>}:revoked    grant revocation tombstone, value = retained until (ms)
- * <prefix>interaction:<hash>     pending interaction
+ * <prefix>{interactions}:i:<hash>          pending interaction (`<source>:<json>`)
+ * <prefix>{interactions}:pending           sorted set of pending interactions, score = expiry
+ * <prefix>{interactions}:source:<source>   the same, per source (for the per-source cap)
  * <prefix>client:<clientId>      client registration
  * ```
  *

@@ -167,3 +167,62 @@ end
 return {1, #members}
 `,
 );
+
+/**
+ * The interaction scripts. Every interaction key shares the hash tag
+ * `{interactions}` (one Cluster slot), so the caps are checked and the
+ * record written in one atomic step. A stored value is `<source>:<json>`,
+ * `-` for no source. `extend(key, at)` makes a counting set live at least
+ * until `at`.
+ */
+const interactionPrelude = `
+local function extend(key, at)
+  local current = redis.call('PEXPIRETIME', key)
+  if current < at then redis.call('PEXPIREAT', key, at) end
+end
+`;
+
+/**
+ * KEYS: record, pending set, source set. ARGV: now, expiresAt, value, total,
+ * per source, member, has source ('1' or '0').
+ * Reply: {0} saved; {1} total cap reached; {2} source cap reached.
+ */
+export const saveInteractionScript = script(
+  'saveInteraction',
+  `${interactionPrelude}
+local now = tonumber(ARGV[1])
+local at = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {1} end
+if ARGV[7] == '1' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[5]) then return {2} end
+  redis.call('ZADD', KEYS[3], at, ARGV[6])
+  extend(KEYS[3], at)
+end
+redis.call('ZADD', KEYS[2], at, ARGV[6])
+extend(KEYS[2], at)
+redis.call('SET', KEYS[1], ARGV[3], 'PXAT', at)
+return {0}
+`,
+);
+
+/**
+ * KEYS: record, pending set. ARGV: member, prefix of the source sets.
+ * Reply: {0} nothing there; {1, value} consumed (deleted, and its place in
+ * both counting sets freed). The source set's key is built from the value
+ * and shares the slot.
+ */
+export const consumeInteractionScript = script(
+  'consumeInteraction',
+  `
+local v = redis.call('GET', KEYS[1])
+if not v then return {0} end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+local sep = string.find(v, ':', 1, true)
+local source = string.sub(v, 1, sep - 1)
+if source ~= '-' then redis.call('ZREM', ARGV[2] .. source, ARGV[1]) end
+return {1, string.sub(v, sep + 1)}
+`,
+);
