@@ -2,6 +2,7 @@ import { err, ok, type Result } from 'neverthrow';
 import type { AuthorizationServerConfig } from '../config.ts';
 import { type ErrorRedirect, type OAuthError, oauthError, withRedirect } from '../errors.ts';
 import { isWellFormed } from '../lib/response.ts';
+import { detached } from '../lib/strings.ts';
 import { type Params, repeated, single } from '../params.ts';
 import type { ClientRecord } from '../ports.ts';
 import { checkChallenge } from './pkce.ts';
@@ -109,8 +110,9 @@ export function validateAuthorizationRequest(
     redirectUri,
     redirectUriProvided: provided,
     scopes: scopes.value,
-    state,
-    codeChallenge: pkce.value?.codeChallenge,
+    // Copies: the request is parked in a store while the user logs in.
+    state: state === undefined ? undefined : detached(state),
+    codeChallenge: pkce.value === undefined ? undefined : detached(pkce.value.codeChallenge),
     codeChallengeMethod: pkce.value?.codeChallengeMethod,
   });
 }

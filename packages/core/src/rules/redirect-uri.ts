@@ -1,5 +1,6 @@
 import { err, ok, type Result } from 'neverthrow';
 import { type OAuthErrorOf, oauthError } from '../errors.ts';
+import { detached } from '../lib/strings.ts';
 import type { ClientRecord } from '../ports.ts';
 
 /** The redirect URI a request resolved to, and whether the client sent it. */
@@ -47,9 +48,10 @@ export function resolveRedirectUri(
     return ok({ redirectUri: only, provided: false });
   }
   for (const registered of client.redirectUris) {
-    if (registered === requested || matchesLoopback(registered, requested)) {
-      return ok({ redirectUri: requested, provided: true });
-    }
+    // The registered string where it is the same; a copy where only the loopback port differs.
+    if (registered === requested) return ok({ redirectUri: registered, provided: true });
+    if (matchesLoopback(registered, requested))
+      return ok({ redirectUri: detached(requested), provided: true });
   }
   return err(
     oauthError('invalid_request', 'The redirect_uri does not match any registered for this client.', {

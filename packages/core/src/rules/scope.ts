@@ -1,6 +1,7 @@
 import { err, ok, type Result } from 'neverthrow';
 import { scopeTokenPattern } from '../config.ts';
 import { type OAuthErrorOf, oauthError } from '../errors.ts';
+import { canonical } from '../lib/strings.ts';
 import type { ClientRecord } from '../ports.ts';
 
 type ScopeError = OAuthErrorOf<'invalid_scope'>;
@@ -21,6 +22,7 @@ export function parseScope(value: string): Result<string[], ScopeError> {
 /**
  * The scopes a request asks for: the client's defaults when it names none;
  * every requested scope must be known to the server and allowed for the client.
+ * The strings returned are the client's own, never pieces of the request.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
  */
@@ -40,7 +42,7 @@ export function requestedScopes(
   }
   return parseScope(value).andThen((scopes) =>
     known(scopes)
-      ? ok(scopes)
+      ? ok(canonical(scopes, client.scopes))
       : err(
           oauthError(
             'invalid_scope',
@@ -52,7 +54,8 @@ export function requestedScopes(
 
 /**
  * A narrower scope for a refreshed access token: every requested scope must
- * be in the grant; without `scope`, the grant's own.
+ * be in the grant; without `scope`, the grant's own. The strings returned are
+ * the grant's, never pieces of the request.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  */
@@ -63,7 +66,7 @@ export function narrowScopes(
   if (value === undefined) return ok([...granted]);
   return parseScope(value).andThen((scopes) =>
     scopes.every((scope) => granted.includes(scope))
-      ? ok(scopes)
+      ? ok(canonical(scopes, granted))
       : err(oauthError('invalid_scope', 'The requested scope exceeds the scope originally granted.')),
   );
 }

@@ -3,6 +3,7 @@ import { type OAuthError, oauthError } from '../errors.ts';
 import type { Context } from '../lib/context.ts';
 import { callPort } from '../lib/port.ts';
 import { appendQuery } from '../lib/response.ts';
+import { canonical, detached } from '../lib/strings.ts';
 import type { CodeRecord } from '../ports.ts';
 import type { AuthorizationRequest } from '../rules/authorization-request.ts';
 import { resolveRedirectUri } from '../rules/redirect-uri.ts';
@@ -73,7 +74,9 @@ export function approve(
   if (!Array.isArray(scopes) || !isSubset(scopes, request.scopes)) {
     throw new TypeError('approve: granted scopes must be a subset of the requested scopes');
   }
-  const granted = [...new Set(scopes)];
+  // The request's own strings, and a copy of the host's subject: the record keeps nothing of a request.
+  const granted = canonical([...new Set(scopes)], request.scopes);
+  const subject = detached(approval.subject);
   return callPort('ClientStore.findClient', () => ctx.clients.findClient(request.client.id)).andThen(
     (client) => {
       // The request may have travelled through the host's session: re-check what the code will be bound to.
@@ -88,7 +91,7 @@ export function approve(
         const record: CodeRecord = {
           grantId,
           clientId: client.id,
-          subject: approval.subject,
+          subject,
           scopes: granted,
           redirectUri: request.redirectUri,
           redirectUriProvided: request.redirectUriProvided,
