@@ -2,7 +2,7 @@
 // and files agree) and @arethetypeswrong/cli (types resolve for ESM and CJS
 // consumers under node10, node16 and bundler resolution).
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -12,6 +12,17 @@ const packages = readdirSync(join(root, 'packages'), { withFileTypes: true })
 
 let failed = 0;
 for (const dir of packages) {
+  // Adapters and the test kit take core as a peer: one copy of core per app, never a second.
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  if (manifest.name !== '@kraikub/core') {
+    const peer = manifest.peerDependencies?.['@kraikub/core'];
+    if (peer === undefined || manifest.dependencies?.['@kraikub/core'] !== undefined) {
+      failed += 1;
+      console.error(`FAIL ${manifest.name}: @kraikub/core must be a peerDependency, not a dependency`);
+    } else {
+      console.log(`ok   peer @kraikub/core ${dir.slice(root.length)}`);
+    }
+  }
   for (const [tool, args] of [
     ['publint', ['--strict', dir]],
     ['attw', ['--pack', dir, '--format', 'table-flipped']],

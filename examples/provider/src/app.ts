@@ -4,6 +4,7 @@ import {
   type Decision,
   type InteractCallback,
   type ProviderHandler,
+  statusOf,
   verifyBearer,
 } from '@kraikub/adapter-http';
 import { nodeCrypto } from '@kraikub/adapter-http/node';
@@ -12,6 +13,7 @@ import {
   type AuthorizationServer,
   type ClientStore,
   createAuthorizationServer,
+  type GrantEvent,
   type GrantStore,
   type InteractionStore,
 } from '@kraikub/core';
@@ -36,6 +38,8 @@ export interface ProviderAppOptions {
   readonly users: Users;
   readonly grants?: GrantStore;
   readonly interactionStore?: InteractionStore;
+  /** APIs that may introspect any access token (core's `resourceServers`). */
+  readonly resourceServers?: readonly { readonly resource: string; readonly clientId: string }[];
   /** Failed logins allowed per account and per IP in 15 minutes. */
   readonly loginLimit?: { readonly perAccount: number; readonly perIp: number };
 }
@@ -45,37 +49,57 @@ export interface ProviderApp {
   readonly handler: ProviderHandler;
 }
 
-/** Consents a user gave, per client, with the grants made under them (so a revocation can end them). */
+/**
+ * Consents a user gave, per client, and the grants made under them. Grants
+ * are learned from the server's grant events, whichever path made them (the
+ * consent page, or a remembered consent decided at once inside `interact`),
+ * so revoking a consent ends every grant of it.
+ */
 class Consents {
   readonly #byUser = new Map<string, Map<string, { scopes: Set<string>; grants: Set<string> }>>();
 
-  covers(userId: string, clientId: string, wanted: readonly string[]): boolean {
-    const consent = this.#byUser.get(userId)?.get(clientId);
-    return consent !== undefined && wanted.every((scope) => consent.scopes.has(scope));
-  }
-
-  remember(userId: string, clientId: string, granted: readonly string[], grantId: string | undefined): void {
+  #entry(userId: string, clientId: string) {
     const clients =
       this.#byUser.get(userId) ?? new Map<string, { scopes: Set<string>; grants: Set<string> }>();
     this.#byUser.set(userId, clients);
     const consent = clients.get(clientId) ?? { scopes: new Set<string>(), grants: new Set<string>() };
-    for (const scope of granted) consent.scopes.add(scope);
-    if (grantId !== undefined) consent.grants.add(grantId);
     clients.set(clientId, consent);
+    return consent;
+  }
+
+  covers(userId: string, clientId: string, wanted: readonly string[]): boolean {
+    const consent = this.#byUser.get(userId)?.get(clientId);
+    return (
+      consent !== undefined && consent.scopes.size > 0 && wanted.every((scope) => consent.scopes.has(scope))
+    );
+  }
+
+  remember(userId: string, clientId: string, granted: readonly string[]): void {
+    const consent = this.#entry(userId, clientId);
+    for (const scope of granted) consent.scopes.add(scope);
+  }
+
+  /** The server's events: every grant made for a user is recorded under its client. */
+  hear(event: GrantEvent): void {
+    if (event.type === 'grant.created' && event.subject !== undefined) {
+      this.#entry(event.subject, event.clientId).grants.add(event.grantId);
+    }
   }
 
   list(userId: string): { clientId: string; scopes: string[] }[] {
-    return [...(this.#byUser.get(userId) ?? [])].map(([clientId, c]) => ({
-      clientId,
-      scopes: [...c.scopes],
-    }));
+    return [...(this.#byUser.get(userId) ?? [])]
+      .filter(([, c]) => c.scopes.size > 0)
+      .map(([clientId, c]) => ({ clientId, scopes: [...c.scopes] }));
   }
 
-  /** Forgets the consent; returns the grants to revoke. */
-  forget(userId: string, clientId: string): string[] {
-    const consent = this.#byUser.get(userId)?.get(clientId);
+  /** The grants made for a user under a client. */
+  grants(userId: string, clientId: string): string[] {
+    return [...(this.#byUser.get(userId)?.get(clientId)?.grants ?? [])];
+  }
+
+  /** Forgets the consent and its grants (once they are revoked). */
+  forget(userId: string, clientId: string): void {
     this.#byUser.get(userId)?.delete(clientId);
-    return consent === undefined ? [] : [...consent.grants];
   }
 }
 
@@ -137,18 +161,24 @@ async function formOf(request: Request): Promise<URLSearchParams | undefined> {
  */
 export function createProviderApp(options: ProviderAppOptions): ProviderApp {
   const secureCookies = options.issuer.startsWith('https:');
+  const consents = new Consents();
   const server = createAuthorizationServer({
-    config: { issuer: options.issuer, scopes: { ...scopes }, requirePkce: false },
+    config: {
+      issuer: options.issuer,
+      scopes: { ...scopes },
+      requirePkce: false,
+      resourceServers: [...(options.resourceServers ?? [])],
+    },
     clients: options.clients,
     store: options.grants ?? new MemoryGrantStore(),
     // node:crypto's one-shot SHA-256 and pooled random bytes: the provider runs on Node.
     crypto: nodeCrypto,
+    onGrantEvent: (event) => consents.hear(event),
   });
   const interactions = createInteractions(server, {
     store: options.interactionStore ?? new MemoryInteractionStore(),
   });
   const sessions = new Sessions();
-  const consents = new Consents();
   const limit = options.loginLimit ?? { perAccount: 5, perIp: 20 };
   const accountLimiter = new LoginLimiter(limit.perAccount, 15 * 60_000);
   const ipLimiter = new LoginLimiter(limit.perIp, 15 * 60_000);
@@ -177,7 +207,7 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
         : html(messagePage('Something went wrong', done.description), done.status);
     }
     if (decision.type === 'approve' && userId !== undefined) {
-      consents.remember(userId, done.request.client.id, decision.scopes ?? done.request.scopes, done.grantId);
+      consents.remember(userId, done.request.client.id, decision.scopes ?? done.request.scopes);
     }
     return seeOther(done.location);
   };
@@ -332,9 +362,18 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
       if (form === undefined || session?.userId === undefined || !csrfMatches(session, form.get('csrf'))) {
         return html(messagePage('Session expired', 'Reload the page and try again.'), 403);
       }
-      for (const grantId of consents.forget(session.userId, form.get('client_id') ?? '')) {
-        await server.revokeGrant(grantId);
+      const clientId = form.get('client_id') ?? '';
+      for (const grantId of consents.grants(session.userId, clientId)) {
+        const revoked = await server.revokeGrant(grantId);
+        // The consent stays listed until every grant is revoked, so the user can try again.
+        if (revoked.isErr()) {
+          return html(
+            messagePage('Something went wrong', revoked.error.description),
+            statusOf(revoked.error),
+          );
+        }
       }
+      consents.forget(session.userId, clientId);
       return seeOther('/account');
     }
 
@@ -373,6 +412,12 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
     return Response.json({ error: 'not_found' }, { status: 404 });
   };
 
-  const handler = createHandler(server, { interactions, interact, fallback: routes });
+  const handler = createHandler(server, {
+    interactions,
+    interact,
+    fallback: routes,
+    // The provider's own look for every error page the library shows.
+    errorPage: ({ description, error }) => messagePage('Something went wrong', `${description} (${error})`),
+  });
   return { server, handler };
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseClients } from '@kraikub/adapter-memory';
 import type { ClientRecord } from '@kraikub/core';
 
@@ -18,6 +19,7 @@ export async function readClientsFile(path: string): Promise<ClientRecord[]> {
 
 /** Writes the list atomically (temp file, then rename). */
 export async function writeClientsFile(path: string, clients: readonly ClientRecord[]): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temp = `${path}.${process.pid}.tmp`;
   await writeFile(temp, `${JSON.stringify(clients, null, 2)}\n`, { mode: 0o600 });
   await rename(temp, path);

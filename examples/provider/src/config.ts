@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /** A yes/no setting: a JSON boolean in the file, `true`/`false` in the environment. */
@@ -15,18 +17,47 @@ const settingsSchema = z
     port: z.coerce.number().int().min(0).max(65535).default(3000),
     host: z.string().min(1).default('localhost'),
     issuer: z.url().optional(),
-    clientsFile: z
-      .string()
-      .min(1)
-      .default(new URL('../data/clients.json', import.meta.url).pathname),
+    clientsFile: z.string().min(1).optional(),
     redisUrl: z.url().optional(),
+    /** How long the start waits for the store (Redis) before it gives up, in seconds. */
+    storeWaitSeconds: z.coerce.number().positive().max(300).default(10),
+    /**
+     * Resource servers (APIs) that may introspect any access token: `[{ resource, clientId }]`,
+     * in the JSON file, or as JSON in `RESOURCE_SERVERS`.
+     */
+    resourceServers: z
+      .preprocess(
+        (value) => (typeof value === 'string' ? parseJson(value) : value),
+        z.array(z.object({ resource: z.url(), clientId: z.string().min(1) }).strict()),
+      )
+      .default([]),
     demoClientPort: z.coerce.number().int().min(1).max(65535).default(4000),
     demo: flag(true),
     logRequests: flag(true),
   })
   .strict();
 
-export type Settings = z.output<typeof settingsSchema> & { readonly issuer: string };
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export type Settings = z.output<typeof settingsSchema> & {
+  readonly issuer: string;
+  readonly clientsFile: string;
+};
+
+/**
+ * Where registered clients live by default: outside the repository, in the
+ * user's configuration directory, so `clients add` never touches a tracked file.
+ */
+export function defaultClientsFile(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return join(base, 'kraikub', 'clients.json');
+}
 
 const envNames: Record<string, keyof z.input<typeof settingsSchema>> = {
   PORT: 'port',
@@ -34,6 +65,8 @@ const envNames: Record<string, keyof z.input<typeof settingsSchema>> = {
   ISSUER: 'issuer',
   CLIENTS_FILE: 'clientsFile',
   REDIS_URL: 'redisUrl',
+  STORE_WAIT_SECONDS: 'storeWaitSeconds',
+  RESOURCE_SERVERS: 'resourceServers',
   DEMO_CLIENT_PORT: 'demoClientPort',
   DEMO: 'demo',
   LOG_REQUESTS: 'logRequests',
@@ -66,5 +99,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new Error(`Invalid provider configuration:\n  ${lines.join('\n  ')}`);
   }
   const settings = result.data;
-  return { ...settings, issuer: settings.issuer ?? `http://${settings.host}:${settings.port}` };
+  return {
+    ...settings,
+    issuer: settings.issuer ?? `http://${settings.host}:${settings.port}`,
+    clientsFile: settings.clientsFile ?? defaultClientsFile(env),
+  };
 }

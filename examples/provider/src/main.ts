@@ -25,11 +25,15 @@ export async function start(settings: Settings) {
   }
   // With REDIS_URL, codes, tokens, grants and pending interactions live in Redis, shared by every
   // instance (see packages/adapter-redis/README.md); clients still come from the file.
-  const redis = settings.redisUrl === undefined ? undefined : await connectRedis({ url: settings.redisUrl });
+  const redis =
+    settings.redisUrl === undefined
+      ? undefined
+      : await connectStore(settings.redisUrl, settings.storeWaitSeconds);
   const { handler, server } = createProviderApp({
     issuer: settings.issuer,
     clients,
     users: await demoUsers(),
+    resourceServers: settings.resourceServers,
     ...(redis === undefined
       ? {}
       : {
@@ -39,22 +43,62 @@ export async function start(settings: Settings) {
   });
   const http = serve(handler, { log: settings.logRequests });
   // A listen error (EADDRINUSE, EACCES) rejects instead of escaping as an uncaught 'error' event.
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(settings.port, settings.host, () => {
-      http.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(settings.port, settings.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (cause) {
+    await redis?.close();
+    throw new StartupError(listenFailure(cause, settings));
+  }
   return { http, server, clients, redis };
+}
+
+/** A start-up failure the user can act on: printed as one line, without a stack trace. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+function listenFailure(cause: unknown, settings: Settings): string {
+  const where = `${settings.host}:${settings.port}`;
+  const code = (cause as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return `Cannot listen on ${where}: the port is in use. Stop the other process or set PORT.`;
+  if (code === 'EACCES') return `Cannot listen on ${where}: permission denied. Use a port above 1023 (PORT).`;
+  if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL')
+    return `Cannot listen on ${where}: no such address (HOST).`;
+  return `Cannot listen on ${where}: ${(cause as Error).message}`;
+}
+
+/** Connects to Redis, saying what it waits for; an unreachable Redis is a {@link StartupError}. */
+async function connectStore(url: string, waitSeconds: number) {
+  console.error(`Waiting for Redis at ${redacted(url)} (up to ${waitSeconds} s)...`);
+  try {
+    return await connectRedis({ url, startupTimeoutMs: waitSeconds * 1000 });
+  } catch (cause) {
+    const reason = (cause as Error).message.replace(/^redis: cannot connect: /, '');
+    throw new StartupError(
+      `Cannot connect to Redis at ${redacted(url)} (${reason}). Start Redis, or unset REDIS_URL to keep everything in memory.`,
+    );
+  }
+}
+
+/** A URL with its password hidden. */
+function redacted(text: string): string {
+  const url = new URL(text);
+  if (url.password !== '') url.password = '***';
+  return url.href;
 }
 
 /** Where codes and tokens live, for the banner (a password in REDIS_URL is not shown). */
 function storageOf(settings: Settings): string {
-  if (settings.redisUrl === undefined) return 'in-memory storage';
-  const url = new URL(settings.redisUrl);
-  if (url.password !== '') url.password = '***';
-  return `Redis storage at ${url.href}`;
+  return settings.redisUrl === undefined
+    ? 'in-memory storage'
+    : `Redis storage at ${redacted(settings.redisUrl)}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -65,7 +109,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error((error as Error).message);
     process.exit(1);
   }
-  const { clients } = await start(settings);
+  let started: Awaited<ReturnType<typeof start>>;
+  try {
+    started = await start(settings);
+  } catch (error) {
+    // What the user can act on is one line; anything else is a bug, with its stack.
+    console.error(error instanceof StartupError ? error.message : error);
+    process.exit(1);
+  }
+  const { clients } = started;
   const lines = [
     '',
     `Kraikub provider on ${settings.issuer} (${storageOf(settings)})`,

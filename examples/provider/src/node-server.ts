@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FetchHandler } from '@kraikub/adapter-http';
-import { toNodeHandler } from '@kraikub/adapter-http/node';
+import { createNodeServer } from '@kraikub/adapter-http/node';
 import { normalizeParams, readClientCredentials } from '@kraikub/core';
 import { clientIpHeader } from './app.ts';
 
@@ -31,9 +31,10 @@ export function serve(
   handler: FetchHandler,
   options: { readonly log: boolean; readonly out?: (line: string) => void },
 ): Server {
-  const node = toNodeHandler(handler);
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = createNodeServer(handler);
+  // Runs before the bridge's own listener: the client IP header, then the log line when done.
+  server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     req.headers[clientIpHeader] = req.socket.remoteAddress ?? 'unknown';
     if (options.log) {
@@ -52,6 +53,6 @@ export function serve(
         );
       });
     }
-    node(req, res);
   });
+  return server;
 }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -158,6 +158,49 @@ describe('the provider app', () => {
     expect((await go(authorizePath())).headers.get('location')).toMatch(/^\/consent\?/);
   });
 
+  test('a grant made through a remembered consent ends when the consent is revoked on the account page', async () => {
+    const { handler } = await app();
+    const go = browser(handler);
+    await signIn(go);
+    // Remembered: approved inside the interaction callback, without a consent page.
+    const again = await go(authorizePath());
+    const code = new URL(again.headers.get('location') ?? '').searchParams.get('code') ?? '';
+    expect(code).toMatch(/^kbc_/);
+    const tokens = (await (
+      await handler(
+        new Request(`${ISSUER}/token`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${btoa(`demo:${SECRET}`)}`,
+          },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }),
+        }),
+      )
+    ).json()) as { access_token: string; refresh_token: string };
+    const account = await (await go('/account')).text();
+    await go('/account/revoke', {
+      method: 'POST',
+      form: { csrf: field(account, 'csrf'), client_id: 'demo' },
+    });
+    const me = await handler(
+      new Request(`${ISSUER}/api/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } }),
+    );
+    expect(me.status).toBe(401);
+    const refreshed = await handler(
+      new Request(`${ISSUER}/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${btoa(`demo:${SECRET}`)}`,
+        },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+      }),
+    );
+    expect(refreshed.status).toBe(400);
+    expect(await refreshed.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
   test('denying consent redirects with access_denied', async () => {
     const { handler } = await app();
     const { done } = await signIn(browser(handler), 'deny');
@@ -256,12 +299,13 @@ describe('clients add', () => {
     const run = promisify(execFile);
     const cli = new URL('../src/clients-cli.ts', import.meta.url).pathname;
     const tsx = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
+    // From the example's directory, as `pnpm clients` runs it: its tsconfig maps @kraikub/* to the
+    // sources, so the CLI needs no build.
+    const cwd = new URL('..', import.meta.url).pathname;
     const { stdout } = await run(
       tsx,
       [cli, 'add', '--name', 'My App', '--redirect-uri', 'https://app.example/cb', '--id', 'my-app'],
-      {
-        env: { ...process.env, CLIENTS_FILE: file },
-      },
+      { cwd, env: { ...process.env, CLIENTS_FILE: file } },
     );
     const secret = /client_secret: (\S+)/.exec(stdout)?.[1] ?? '';
     expect(secret).toMatch(/^kbs_/);
@@ -271,8 +315,77 @@ describe('clients add', () => {
     expect(client).toMatchObject({ id: 'my-app', secretHash: await hashSecret(webCrypto, secret) });
     await expect(
       run(tsx, [cli, 'add', '--name', 'Bad', '--redirect-uri', 'http://evil.example/cb'], {
+        cwd,
         env: { ...process.env, CLIENTS_FILE: file },
       }),
     ).rejects.toMatchObject({ stderr: expect.stringContaining('must use https') });
+
+    // Without CLIENTS_FILE the file goes to the user's configuration directory, never into the repository.
+    const home = await mkdtemp(join(tmpdir(), 'kraikub-home-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+    delete env.CLIENTS_FILE;
+    delete env.XDG_CONFIG_HOME;
+    await run(tsx, [cli, 'add', '--name', 'Home App', '--redirect-uri', 'https://app.example/cb'], {
+      cwd,
+      env,
+    });
+    const saved = JSON.parse(
+      await readFile(join(home, '.config', 'kraikub', 'clients.json'), 'utf8'),
+    ) as unknown[];
+    expect(saved).toHaveLength(1);
+  }, 30_000);
+});
+
+describe('start-up failures', () => {
+  const main = new URL('../src/main.ts', import.meta.url).pathname;
+  const tsx = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
+  const cwd = new URL('..', import.meta.url).pathname;
+  const run = promisify(execFile);
+  const startWith = (env: Record<string, string>) =>
+    run(tsx, [main], {
+      cwd,
+      timeout: 20_000,
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        DEMO: 'false',
+        CLIENTS_FILE: join(tmpdir(), 'kraikub-none.json'),
+        ...env,
+      },
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+
+  test('a port in use is one clear line, exit code 1, no stack trace', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (busy.address() as AddressInfo).port;
+      const { code, stderr } = await startWith({ PORT: String(port) });
+      expect(code).toBe(1);
+      expect(stderr.trim()).toBe(
+        `Cannot listen on 127.0.0.1:${port}: the port is in use. Stop the other process or set PORT.`,
+      );
+    } finally {
+      busy.close();
+    }
+  }, 30_000);
+
+  test('an unreachable Redis says what it waited for, then one clear line, exit code 1', async () => {
+    const { code, stderr } = await startWith({
+      PORT: '0',
+      REDIS_URL: 'redis://:hunter2@127.0.0.1:1',
+      STORE_WAIT_SECONDS: '1',
+    });
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toEqual([
+      'Waiting for Redis at redis://:***@127.0.0.1:1 (up to 1 s)...',
+      expect.stringMatching(
+        /^Cannot connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 \(not connected after 1000 ms: .*ECONNREFUSED.*\)\. Start Redis/,
+      ),
+    ]);
+    expect(stderr).not.toContain('hunter2');
   }, 30_000);
 });

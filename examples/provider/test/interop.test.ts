@@ -45,6 +45,13 @@ async function startProvider(clientsFile: string) {
       CLIENTS_FILE: clientsFile,
       DEMO: 'false',
       LOG_REQUESTS: 'false',
+      // The confidential clients that introspect the public clients' tokens, as resource servers.
+      RESOURCE_SERVERS: JSON.stringify(
+        ['oauth4webapi', 'openidclient'].map((name) => ({
+          resource: 'https://api.example.com',
+          clientId: `${name}-resource-server`,
+        })),
+      ),
     });
     try {
       return { ...(await start(settings)), issuer };
@@ -540,11 +547,12 @@ describe.each([oauth4webapi, openidClient])('$name against the provider', (libra
       token_type: 'Bearer',
       iss: provider.issuer,
     });
-    expect(await introspector.introspect(tokens.refresh_token ?? '')).toMatchObject({
-      active: true,
-      client_id: testClient.id,
-      token_type: 'refresh_token',
-    });
+    // RFC 7662 section 4: a client sees its own refresh token; a resource server never sees another's.
+    expect(await introspector.introspect(tokens.refresh_token ?? '')).toEqual(
+      method === 'none'
+        ? inactive
+        : expect.objectContaining({ active: true, client_id: testClient.id, token_type: 'refresh_token' }),
+    );
 
     // Refresh: both tokens rotate, the old refresh token is spent.
     const refreshed = await connection.refresh(tokens.refresh_token ?? '');

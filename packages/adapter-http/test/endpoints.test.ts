@@ -243,10 +243,14 @@ describe.each<Transport>(['fetch', 'node'])('adapter-http through %s', (transpor
       expect(await introspect(p, tokens.access_token)).toEqual({ active: false });
     });
 
-    test('RFC 7662 §2.1: introspection without credentials is refused', async () => {
+    test('RFC 7662 §2.1, §2.3: introspection without credentials is a 401 with a challenge', async () => {
       const response = await p.send('/introspect', form({ token: 'x' }));
-      expect(response.status).toBe(400);
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+      expect(response.headers.get('cache-control')).toBe('no-store');
       expect(await response.json()).toMatchObject({ error: 'invalid_client' });
+      const publicClient = await p.send('/introspect', form({ token: 'x', client_id: 'web' }));
+      expect(publicClient.status).toBe(401);
       expect((await p.send('/introspect')).status).toBe(405);
     });
   });

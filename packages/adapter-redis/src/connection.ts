@@ -347,6 +347,12 @@ export async function connectRedis(options: ConnectRedisOptions): Promise<RedisC
       }) as unknown as RedisClusterLike)
     : (createClient({ url: options.url, ...common }) as unknown as RedisClientLike);
   const connection = new RedisConnection(client, options);
+  // The last failure while connecting, so a start that gives up can say why.
+  let lastError: string | undefined;
+  const remember = (error: Error) => {
+    lastError = error.message;
+  };
+  client.on('error', remember);
   const connecting = (client as unknown as { connect(): Promise<unknown> }).connect();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<'late'>((resolve) => {
@@ -354,13 +360,20 @@ export async function connectRedis(options: ConnectRedisOptions): Promise<RedisC
   });
   try {
     const outcome = await Promise.race([connecting.then(() => 'connected' as const), late]);
-    if (outcome === 'late') throw new Error(`not connected after ${startupTimeoutMs} ms`);
+    if (outcome === 'late') {
+      const why = lastError === undefined ? '' : `: ${lastError}`;
+      throw new Error(`not connected after ${startupTimeoutMs} ms${why}`);
+    }
   } catch (error) {
     connecting.catch(() => undefined);
     client.destroy();
     throw new StorageUnavailableError(`redis: cannot connect: ${(error as Error).message}`, { cause: error });
   } finally {
     clearTimeout(timer);
+    (client as unknown as { off(event: 'error', listener: (error: Error) => void): unknown }).off(
+      'error',
+      remember,
+    );
   }
   return connection;
 }

@@ -30,6 +30,42 @@ const issuerSchema = z.string().superRefine((value, ctx) => {
   }
 });
 
+/**
+ * A resource identifier: an absolute URI with no fragment.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+ */
+export const resourceIdentifierSchema = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute URI' });
+    return;
+  }
+  if (value.includes('#') || url.hash !== '')
+    ctx.addIssue({ code: 'custom', message: 'must have no fragment' });
+});
+
+/**
+ * A resource server the provider issues access tokens for: an API that
+ * checks them. Registering it is what lets it introspect access tokens it
+ * did not request itself.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-4
+ */
+const resourceServerSchema = z
+  .object({
+    /** Its resource identifier (RFC 8707), such as `https://api.example.com`. */
+    resource: resourceIdentifierSchema,
+    /**
+     * The client it authenticates as at the introspection endpoint (a
+     * confidential client). Without one it cannot introspect.
+     */
+    clientId: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+
 const pathSchema = z.string().regex(/^\/[\x21-\x7e]*$/, 'must be a path starting with /');
 const seconds = (max: number) => z.number().int().positive().max(max);
 
@@ -63,6 +99,12 @@ export const configSchema = z
     requirePkce: z.boolean().default(false),
     /** Longest `state` accepted, in characters. */
     maxStateLength: z.number().int().min(16).max(8192).default(2048),
+    /**
+     * The resource servers (APIs) that accept this provider's access tokens.
+     * A client named here as a resource server's `clientId` may introspect any
+     * access token; every other client only its own tokens (RFC 7662 section 4).
+     */
+    resourceServers: z.array(resourceServerSchema).default([]),
     /** Endpoint paths, relative to the issuer; used in metadata and by the HTTP adapter. */
     endpoints: z
       .object({

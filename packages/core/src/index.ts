@@ -13,6 +13,7 @@ export {
   configSchema,
   parseConfig,
   redirectUriSchema,
+  resourceIdentifierSchema,
   scopeTokenPattern,
 } from './config.ts';
 export { base64url, decodeBase64url, hashSecret, systemClock, webCrypto } from './crypto.ts';
@@ -24,6 +25,16 @@ export type {
   OAuthErrorOf,
 } from './errors.ts';
 export { invalidClient, isOAuthError, oauthError, StorageUnavailableError, withRedirect } from './errors.ts';
+export type {
+  GrantCreatedEvent,
+  GrantEvent,
+  GrantEventListener,
+  GrantRevokedEvent,
+  ReuseDetectedEvent,
+  TokenRevokedEvent,
+  TokensIssuedEvent,
+  TokensRefreshedEvent,
+} from './events.ts';
 export type { Params, ParamsInput } from './params.ts';
 export { normalizeParams } from './params.ts';
 export type {

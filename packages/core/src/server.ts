@@ -6,7 +6,8 @@ import {
 } from './config.ts';
 import { systemClock, webCrypto } from './crypto.ts';
 import type { OAuthError } from './errors.ts';
-import { type Context, grantRetention } from './lib/context.ts';
+import type { GrantEventListener } from './events.ts';
+import { type Context, emitting, grantRetention } from './lib/context.ts';
 import { callPort } from './lib/port.ts';
 import type { ParamsInput } from './params.ts';
 import type { ClientStore, Clock, Crypto, GrantStore } from './ports.ts';
@@ -39,6 +40,11 @@ export interface AuthorizationServerOptions {
   readonly clock?: Clock;
   /** Default: Web Crypto. */
   readonly crypto?: Crypto;
+  /**
+   * Hears of every grant and every token issued, refreshed or revoked (see
+   * {@link GrantEvent}); awaited before the answer leaves the server.
+   */
+  readonly onGrantEvent?: GrantEventListener;
 }
 
 /**
@@ -134,12 +140,17 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     throw new TypeError('createAuthorizationServer: clients must be a ClientStore');
   if (typeof store?.consumeCode !== 'function')
     throw new TypeError('createAuthorizationServer: store must be a GrantStore');
+  const config = parseConfig(options.config);
   const ctx: Context = {
-    config: parseConfig(options.config),
+    config,
     clients,
     store,
     clock: options.clock ?? systemClock,
     crypto: options.crypto ?? webCrypto,
+    onGrantEvent: options.onGrantEvent,
+    resourceServerClients: new Set(
+      config.resourceServers.flatMap((rs) => (rs.clientId === undefined ? [] : [rs.clientId])),
+    ),
   };
   return {
     config: ctx.config,
@@ -151,10 +162,12 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     revoke: (request) => revoke(ctx, request),
     introspect: (request) => introspect(ctx, request),
     verifyAccessToken: (value) => verifyAccessToken(ctx, value),
-    revokeGrant: (grantId) =>
-      callPort('GrantStore.revokeGrant', () =>
-        ctx.store.revokeGrant(grantId, grantRetention(ctx, ctx.clock.now())),
-      ),
+    revokeGrant: (grantId) => {
+      const now = ctx.clock.now();
+      return callPort('GrantStore.revokeGrant', () =>
+        ctx.store.revokeGrant(grantId, grantRetention(ctx, now)),
+      ).andThen(() => emitting(ctx, { type: 'grant.revoked', grantId, at: now, reason: 'host' }));
+    },
     metadata: () => metadata(ctx),
   };
 }

@@ -5,6 +5,7 @@ import {
   harness,
   ISSUER,
   introspectAs,
+  issueCode,
   SECRETS,
   tokensFor,
   unwrap,
@@ -231,6 +232,72 @@ describe('introspection (RFC 7662)', () => {
       await h.server.introspect({ params: { token: tokens.access_token, client_id: 'public-client' } }),
     );
     expect(error.error).toBe('invalid_client');
+  });
+
+  test("RFC 7662 §4: a client sees its own tokens, never another client's", async () => {
+    const h = await harness();
+    const own = await tokensFor(h);
+    const { code } = await issueCode(h, {
+      client_id: 'post-client',
+      redirect_uri: 'https://post.example/cb',
+      scope: 'profile',
+    });
+    const other = unwrap(
+      await h.server.token({
+        params: {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: 'https://post.example/cb',
+          client_id: 'post-client',
+          client_secret: SECRETS.post,
+        },
+      }),
+    );
+    expect(await introspectAs(h, own.access_token)).toMatchObject({
+      active: true,
+      client_id: 'basic-client',
+    });
+    expect(await introspectAs(h, own.refresh_token ?? '')).toMatchObject({ active: true });
+    // Another client's tokens look exactly like unknown ones.
+    expect(await introspectAs(h, other.access_token)).toEqual({ active: false });
+    expect(await introspectAs(h, other.refresh_token ?? '')).toEqual({ active: false });
+    expect(await introspectAs(h, other.access_token, 'post-client')).toMatchObject({ active: true });
+  });
+
+  test("RFC 7662 §4: a registered resource server sees every access token, but no other client's refresh token", async () => {
+    const h = await harness({
+      config: { resourceServers: [{ resource: 'https://api.example.com', clientId: 'basic-client' }] },
+    });
+    const { code } = await issueCode(h, {
+      client_id: 'post-client',
+      redirect_uri: 'https://post.example/cb',
+      scope: 'profile',
+    });
+    const other = unwrap(
+      await h.server.token({
+        params: {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: 'https://post.example/cb',
+          client_id: 'post-client',
+          client_secret: SECRETS.post,
+        },
+      }),
+    );
+    expect(await introspectAs(h, other.access_token)).toMatchObject({
+      active: true,
+      client_id: 'post-client',
+    });
+    expect(await introspectAs(h, other.refresh_token ?? '')).toEqual({ active: false });
+  });
+
+  test('a resource server must be an absolute URI without fragment', async () => {
+    await expect(harness({ config: { resourceServers: [{ resource: '/api' }] } })).rejects.toThrow(
+      /resourceServers\.0\.resource: must be an absolute URI/,
+    );
+    await expect(
+      harness({ config: { resourceServers: [{ resource: 'https://api.example/#x' }] } }),
+    ).rejects.toThrow(/must have no fragment/);
   });
 
   test('RFC 7662 §2.2: unknown or junk tokens are inactive', async () => {

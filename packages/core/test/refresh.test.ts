@@ -160,7 +160,7 @@ describe('refresh (RFC 6749 §6, RFC 9700 §4.14)', () => {
       expect(retry.refresh_token).toBe(first.refresh_token);
       expect(retry.access_token).toBe(first.access_token);
       expect(retry.expires_in).toBe(first.expires_in - 5);
-      expect(await introspectAs(h, first.access_token)).toMatchObject({
+      expect(await introspectAs(h, first.access_token, 'post-client')).toMatchObject({
         active: true,
         client_id: 'post-client',
       });

@@ -6,6 +6,7 @@ import {
   type ClientStore,
   type Clock,
   createAuthorizationServer,
+  type GrantEventListener,
   type GrantStore,
   hashSecret,
   type TokenResponse,
@@ -69,7 +70,12 @@ export interface Harness {
 }
 
 export async function harness(
-  overrides: { store?: GrantStore; clients?: ClientStore; config?: Record<string, unknown> } = {},
+  overrides: {
+    store?: GrantStore;
+    clients?: ClientStore;
+    config?: Record<string, unknown>;
+    onGrantEvent?: GrantEventListener;
+  } = {},
 ): Promise<Harness> {
   const clock = new TestClock();
   const store = new MemoryGrantStore({ clock });
@@ -83,6 +89,7 @@ export async function harness(
     clients: overrides.clients ?? clients,
     store: overrides.store ?? store,
     clock,
+    ...(overrides.onGrantEvent === undefined ? {} : { onGrantEvent: overrides.onGrantEvent }),
   });
   return { server, store, clients, clock };
 }
@@ -150,8 +157,17 @@ export async function tokensFor(h: Harness): Promise<TokenResponse> {
   return unwrap(await exchange(h, code));
 }
 
-export async function introspectAs(h: Harness, token: string) {
+/** Introspects as `basic-client` (HTTP Basic), or as `post-client` (client_secret_post). */
+export async function introspectAs(
+  h: Harness,
+  token: string,
+  as: 'basic-client' | 'post-client' = 'basic-client',
+) {
   return unwrap(
-    await h.server.introspect({ params: { token }, authorization: basicAuth('basic-client', SECRETS.basic) }),
+    await h.server.introspect(
+      as === 'basic-client'
+        ? { params: { token }, authorization: basicAuth('basic-client', SECRETS.basic) }
+        : { params: { token, client_id: 'post-client', client_secret: SECRETS.post } },
+    ),
   );
 }

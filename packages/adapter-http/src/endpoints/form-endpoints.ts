@@ -69,7 +69,7 @@ export async function formEndpoint(
   const result = await run;
   if (result.isErr()) {
     options.onError(result.error);
-    return errorJson(result.error, options.realm);
+    return errorJson(result.error, options.realm, endpoint === 'introspection');
   }
   if (endpoint === 'revocation') return { status: 200, headers: { ...noStore }, body: '' };
   return { status: 200, headers: jsonNoStore, body: JSON.stringify(result.value) };

@@ -118,14 +118,19 @@ export function quoted(text: string): string {
 
 /**
  * The JSON error response of the token, revocation and introspection
- * endpoints (RFC 6749 section 5.2).
+ * endpoints (RFC 6749 section 5.2). `invalid_client` is a 401 with a Basic
+ * challenge when the client used HTTP Basic, and always at the introspection
+ * endpoint (`alwaysChallenge`), where an unauthenticated caller is refused
+ * with 401 (RFC 7662 section 2.3).
  */
-export function errorJson(error: OAuthError, realm: string): HttpOutput {
+export function errorJson(error: OAuthError, realm: string, alwaysChallenge = false): HttpOutput {
   const headers: Record<string, string> = { ...noStore };
-  if (error.error === 'invalid_client' && error.basicAuth) {
+  let status = statusOf(error);
+  if (error.error === 'invalid_client' && (error.basicAuth || alwaysChallenge)) {
+    status = 401;
     headers['www-authenticate'] = `Basic realm=${quoted(realm)}, charset="UTF-8"`;
   }
-  return json(statusOf(error), { error: error.error, error_description: error.description }, headers);
+  return json(status, { error: error.error, error_description: error.description }, headers);
 }
 
 /** A plain redirect. */

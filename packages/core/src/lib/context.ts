@@ -1,5 +1,9 @@
+import { err, ok, ResultAsync } from 'neverthrow';
 import type { AuthorizationServerConfig } from '../config.ts';
+import type { OAuthError } from '../errors.ts';
+import type { GrantEvent, GrantEventListener } from '../events.ts';
 import type { ClientStore, Clock, Crypto, GrantStore } from '../ports.ts';
+import { portFailure } from './port.ts';
 
 /** Everything a use case needs: validated config and the ports. */
 export interface Context {
@@ -8,10 +12,37 @@ export interface Context {
   readonly store: GrantStore;
   readonly clock: Clock;
   readonly crypto: Crypto;
+  /** The host's grant event hook, if any. */
+  readonly onGrantEvent: GrantEventListener | undefined;
+  /** Clients registered as resource servers: they may introspect any access token. */
+  readonly resourceServerClients: ReadonlySet<string>;
+}
+
+/**
+ * Delivers a grant event to the host's hook, as a port call: resolves
+ * `undefined` when delivered (or when there is no hook), the error to answer
+ * when the hook failed. Never rejects.
+ */
+export async function emit(ctx: Context, event: GrantEvent): Promise<OAuthError | undefined> {
+  const listener = ctx.onGrantEvent;
+  if (listener === undefined) return undefined;
+  try {
+    await listener(event);
+    return undefined;
+  } catch (cause) {
+    return portFailure(cause, 'onGrantEvent');
+  }
 }
 
 /** How long a revoked grant is remembered: as long as any of its records could live. */
 export function grantRetention(ctx: Context, now: number): number {
   const { code, accessToken, refreshToken } = ctx.config.ttl;
   return now + Math.max(code, accessToken, refreshToken) * 1000;
+}
+
+/** {@link emit} as a `ResultAsync`, for the use cases written as chains. */
+export function emitting(ctx: Context, event: GrantEvent): ResultAsync<void, OAuthError> {
+  return new ResultAsync(
+    emit(ctx, event).then((failed) => (failed === undefined ? ok(undefined) : err(failed))),
+  );
 }

@@ -1,6 +1,6 @@
 import { errAsync, type ResultAsync } from 'neverthrow';
 import { type OAuthError, oauthError } from '../errors.ts';
-import type { Context } from '../lib/context.ts';
+import { type Context, emitting } from '../lib/context.ts';
 import { callPort } from '../lib/port.ts';
 import { appendQuery } from '../lib/response.ts';
 import { canonical, detached } from '../lib/strings.ts';
@@ -101,14 +101,26 @@ export function approve(
             ? {}
             : { codeChallenge: request.codeChallenge, codeChallengeMethod: 'S256' as const }),
         };
-        return callPort('GrantStore.saveCode', () => ctx.store.saveCode(code.key, record)).map(() => ({
-          ...responseTo(request.redirectUri, {
-            code: code.value,
-            state: request.state,
-            iss: ctx.config.issuer,
-          }),
-          grantId,
-        }));
+        return callPort('GrantStore.saveCode', () => ctx.store.saveCode(code.key, record))
+          .andThen(() =>
+            // The host hears of the grant before its code leaves the server.
+            emitting(ctx, {
+              type: 'grant.created',
+              grantId,
+              at: now,
+              clientId: client.id,
+              subject,
+              scopes: granted,
+            }),
+          )
+          .map(() => ({
+            ...responseTo(request.redirectUri, {
+              code: code.value,
+              state: request.state,
+              iss: ctx.config.issuer,
+            }),
+            grantId,
+          }));
       });
     },
   );

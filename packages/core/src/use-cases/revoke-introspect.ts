@@ -1,6 +1,6 @@
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import { invalidClient, type OAuthError, oauthError } from '../errors.ts';
-import { type Context, grantRetention } from '../lib/context.ts';
+import { type Context, emitting, grantRetention } from '../lib/context.ts';
 import { callPort, portFailure } from '../lib/port.ts';
 import { normalizeParams, type Params, repeated } from '../params.ts';
 import type { AccessTokenRecord, RefreshTokenRecord } from '../ports.ts';
@@ -83,12 +83,17 @@ export function revoke(ctx: Context, request: EndpointRequest): ResultAsync<void
       if (found.kind === 'none' || found.record === undefined || found.record.clientId !== clientId) {
         return okAsync(undefined);
       }
-      if (found.kind === 'access_token') {
-        return callPort('GrantStore.revokeAccessToken', () => ctx.store.revokeAccessToken(found.parsed.key));
-      }
       const grantId = found.parsed.key.grantId;
-      const until = grantRetention(ctx, ctx.clock.now());
-      return callPort('GrantStore.revokeGrant', () => ctx.store.revokeGrant(grantId, until));
+      const now = ctx.clock.now();
+      if (found.kind === 'access_token') {
+        return callPort('GrantStore.revokeAccessToken', () =>
+          ctx.store.revokeAccessToken(found.parsed.key),
+        ).andThen(() => emitting(ctx, { type: 'token.revoked', grantId, at: now, clientId }));
+      }
+      const until = grantRetention(ctx, now);
+      return callPort('GrantStore.revokeGrant', () => ctx.store.revokeGrant(grantId, until)).andThen(() =>
+        emitting(ctx, { type: 'grant.revoked', grantId, at: now, clientId, reason: 'token_revoked' }),
+      );
     }),
   );
 }
@@ -135,25 +140,35 @@ function describeRecord(
 }
 
 /**
- * Token introspection, for authenticated confidential clients (resource
- * servers). Public clients cannot authenticate, so they are refused.
+ * Token introspection, for authenticated confidential clients. It is a
+ * policy, not a lookup (RFC 7662 section 4): a caller sees `active: true`
+ * only for its own tokens, and, when it is a registered resource server
+ * (`config.resourceServers[].clientId`), for any access token; never for
+ * another client's refresh token. Everything else is `{ active: false }`,
+ * exactly as for an unknown token. Public clients cannot authenticate, so
+ * they are refused (the HTTP layer answers 401).
  *
- * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.1
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-4
  */
 export function introspect(
   ctx: Context,
   request: EndpointRequest,
 ): ResultAsync<IntrospectionResponse, OAuthError> {
-  return prepare(ctx, request).andThen(({ params, confidential }) => {
+  return prepare(ctx, request).andThen(({ params, clientId, confidential }) => {
     if (!confidential) {
       return errAsync(invalidClient('Introspection requires client authentication.', { basicAuth: false }));
     }
+    const resourceServer = ctx.resourceServerClients.has(clientId);
     return lookUp(ctx, params).map((found) => {
       const now = ctx.clock.now();
       if (found.kind === 'none' || found.record === undefined || found.record.expiresAt <= now)
         return inactive;
-      if (found.kind === 'access_token') return describeRecord(ctx, found.record, 'Bearer');
-      return found.record.rotation === undefined
+      const own = found.record.clientId === clientId;
+      if (found.kind === 'access_token') {
+        return own || resourceServer ? describeRecord(ctx, found.record, 'Bearer') : inactive;
+      }
+      return own && found.record.rotation === undefined
         ? describeRecord(ctx, found.record, 'refresh_token')
         : inactive;
     });

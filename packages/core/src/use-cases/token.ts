@@ -1,7 +1,7 @@
 import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow';
 import { base64url } from '../crypto.ts';
 import { type OAuthError, oauthError } from '../errors.ts';
-import { type Context, grantRetention } from '../lib/context.ts';
+import { type Context, emit, grantRetention } from '../lib/context.ts';
 import { portFailure } from '../lib/port.ts';
 import { normalizeParams, type Params, type ParamsInput, repeated, single } from '../params.ts';
 import type {
@@ -82,11 +82,37 @@ function tokenResponse(
  */
 type Outcome<T> = Promise<Result<T, OAuthError>>;
 
-async function revokeThen(ctx: Context, grantId: string, now: number, error: OAuthError): Outcome<never> {
+/**
+ * A replay: revoke the whole grant, tell the host (reuse, then revocation),
+ * and answer `error`.
+ */
+async function revokeReplayed(
+  ctx: Context,
+  replay: {
+    readonly grantId: string;
+    readonly clientId: string;
+    readonly credential: 'code' | 'refresh_token';
+  },
+  now: number,
+  error: OAuthError,
+): Outcome<never> {
+  const { grantId, clientId, credential } = replay;
   try {
     await ctx.store.revokeGrant(grantId, grantRetention(ctx, now));
   } catch (cause) {
     return err(portFailure(cause, 'GrantStore.revokeGrant'));
+  }
+  if (ctx.onGrantEvent !== undefined) {
+    const failed =
+      (await emit(ctx, { type: 'reuse.detected', grantId, at: now, clientId, credential })) ??
+      (await emit(ctx, {
+        type: 'grant.revoked',
+        grantId,
+        at: now,
+        clientId,
+        reason: credential === 'code' ? 'code_replayed' : 'refresh_reused',
+      }));
+    if (failed !== undefined) return err(failed);
   }
   return err(error);
 }
@@ -176,7 +202,12 @@ async function exchangeCode(ctx: Context, client: ClientRecord, params: Params):
   const codeVerifier = params.get('code_verifier')?.[0] || undefined;
   const replayed = (grantId: string, now: number) =>
     // RFC 6749 section 4.1.2 and RFC 9700 section 4.2.4: revoke everything issued from this code.
-    revokeThen(ctx, grantId, now, invalidCode('code replayed: grant revoked'));
+    revokeReplayed(
+      ctx,
+      { grantId, clientId: client.id, credential: 'code' },
+      now,
+      invalidCode('code replayed: grant revoked'),
+    );
 
   let parsed: Awaited<ReturnType<typeof parseToken>>;
   try {
@@ -238,6 +269,19 @@ async function exchangeCode(ctx: Context, client: ClientRecord, params: Params):
     return err(portFailure(cause, 'GrantStore.consumeCode'));
   }
   if (consumed.status === 'consumed') {
+    if (ctx.onGrantEvent !== undefined) {
+      const failed = await emit(ctx, {
+        type: 'tokens.issued',
+        grantId: record.grantId,
+        at: now,
+        clientId: client.id,
+        subject: record.subject,
+        scopes: record.scopes,
+        grantType: 'authorization_code',
+        refreshToken: refresh !== undefined,
+      });
+      if (failed !== undefined) return err(failed);
+    }
     return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, record.scopes, refresh?.value));
   }
   return consumed.status === 'replayed' ? replayed(consumed.grantId, now) : err(invalidCode());
@@ -277,9 +321,15 @@ async function onReuse(
 ): Outcome<TokenResponse> {
   const rotation = record.rotation;
   const decision = rotation === undefined ? { kind: 'reuse' as const } : reuseDecision(rotation, client, now);
-  if (rotation === undefined || decision.kind === 'reuse') {
-    return revokeThen(ctx, key.grantId, now, invalidRefresh('refresh token reused: grant revoked'));
-  }
+  const reused = (detail: string) =>
+    revokeReplayed(
+      ctx,
+      { grantId: key.grantId, clientId: client.id, credential: 'refresh_token' },
+      now,
+      invalidRefresh(detail),
+    );
+  if (rotation === undefined || decision.kind === 'reuse')
+    return reused('refresh token reused: grant revoked');
   const derived = await successors(ctx, key.grantId, token, decision.nonce);
   if (derived.isErr()) return err(derived.error);
   const [access, next] = derived.value;
@@ -291,7 +341,7 @@ async function onReuse(
     return err(portFailure(cause, 'GrantStore.findRefreshToken'));
   }
   return live === undefined || live.rotation !== undefined
-    ? revokeThen(ctx, key.grantId, now, invalidRefresh('grace retry after the successor was used'))
+    ? reused('grace retry after the successor was used')
     : ok(tokenResponse(access.value, rotation.accessExpiresAt, now, rotation.accessScopes, next.value));
 }
 
@@ -354,6 +404,17 @@ async function refresh(ctx: Context, client: ClientRecord, params: Params): Outc
     return err(portFailure(cause, 'GrantStore.rotateRefreshToken'));
   }
   if (rotated.status === 'rotated') {
+    if (ctx.onGrantEvent !== undefined) {
+      const failed = await emit(ctx, {
+        type: 'tokens.refreshed',
+        grantId: key.grantId,
+        at: now,
+        clientId: client.id,
+        subject: record.subject,
+        scopes: scopes.value,
+      });
+      if (failed !== undefined) return err(failed);
+    }
     return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value, next.value));
   }
   if (rotated.status === 'reused') return onReuse(ctx, client, token, key, rotated.record, now);
@@ -391,9 +452,25 @@ async function clientCredentials(ctx: Context, client: ClientRecord, params: Par
   } catch (cause) {
     return err(portFailure(cause, 'GrantStore.issueTokens'));
   }
-  return issued.status === 'issued'
-    ? ok(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value))
-    : err(oauthError('server_error', 'The server encountered an unexpected error.'));
+  if (issued.status !== 'issued') {
+    return err(oauthError('server_error', 'The server encountered an unexpected error.'));
+  }
+  if (ctx.onGrantEvent !== undefined) {
+    const clientId = client.id;
+    const failed =
+      (await emit(ctx, { type: 'grant.created', grantId, at: now, clientId, scopes: scopes.value })) ??
+      (await emit(ctx, {
+        type: 'tokens.issued',
+        grantId,
+        at: now,
+        clientId,
+        scopes: scopes.value,
+        grantType: 'client_credentials',
+        refreshToken: false,
+      }));
+    if (failed !== undefined) return err(failed);
+  }
+  return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value));
 }
 
 /** Client authentication, then the grant. */
