@@ -6,8 +6,10 @@
  *
  *   node --expose-gc --import tsx core.ts [--smoke]
  */
+
+import { createInteractions } from '@kraikub/adapter-http';
 import { nodeCrypto } from '@kraikub/adapter-http/node';
-import { MemoryGrantStore } from '@kraikub/adapter-memory';
+import { MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
 import {
   type AuthorizationRequest,
   type AuthorizationServer,
@@ -124,9 +126,39 @@ async function memory(): Promise<Pick<CoreResult, 'bytesPerGrant' | 'bytesPerGra
   };
 }
 
+/**
+ * Heap per pending interaction: what an anonymous `GET /authorize` costs
+ * until it expires or completes (the caps bound how many there can be).
+ */
+async function interactionMemory(): Promise<number> {
+  const { server, request } = await setup(nodeCrypto);
+  const count = smoke ? 2_000 : 10_000;
+  const store = new MemoryInteractionStore();
+  const interactions = createInteractions(server, {
+    store,
+    crypto: nodeCrypto,
+    limits: { total: count, perSource: count },
+  });
+  // A request as it arrives: its own strings, a full-length state and PKCE challenge.
+  const parked = (i: number): AuthorizationRequest => ({
+    ...request,
+    state: `state-${i}-${'x'.repeat(40)}`,
+    codeChallenge: `${'c'.repeat(38)}${String(i).padStart(5, '0')}`,
+    codeChallengeMethod: 'S256',
+  });
+  const before = heap();
+  for (let i = 0; i < count; i++) {
+    const started = await interactions.start(parked(i), { source: `203.0.113.${i % 250}` });
+    if (!started.ok) throw new Error(`interaction ${i} refused: ${started.limit}`);
+  }
+  const after = heap();
+  if (store.size !== count) throw new Error(`expected ${count} interactions, found ${store.size}`);
+  return (after - before) / count;
+}
+
 async function main(): Promise<void> {
   // Memory first, on a fresh heap: what the throughput passes leave behind would blur the delta.
-  const held = await memory();
+  const held = { ...(await memory()), bytesPerInteraction: await interactionMemory() };
   const results = [await throughput('nodeCrypto', nodeCrypto), await throughput('webCrypto', webCrypto)];
   for (const r of results) {
     process.stderr.write(

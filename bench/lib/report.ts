@@ -55,6 +55,8 @@ export interface CoreResult {
   readonly bytesPerGrant: number;
   /** Heap bytes per grant once the code tombstones expired (access and refresh token). */
   readonly bytesPerGrantAfterCodeExpiry: number;
+  /** Heap bytes per pending interaction (an anonymous `GET /authorize` parked in `MemoryInteractionStore`). */
+  readonly bytesPerInteraction?: number;
 }
 
 export interface Report {
@@ -224,6 +226,14 @@ export function markdown(report: Report): string {
         `${int(c.bytesPerGrant)} bytes right after the exchange (code tombstone + access + refresh token), ` +
         `${int(c.bytesPerGrantAfterCodeExpiry)} bytes once the code tombstones have expired.`,
     );
+    if (c.bytesPerInteraction !== undefined) {
+      lines.push('');
+      lines.push(
+        `Memory per pending interaction (an anonymous authorization request parked while the user logs in, ` +
+          `MemoryInteractionStore): ${int(c.bytesPerInteraction)} bytes; at the default cap of 10,000 pending ` +
+          `interactions that is at most ${int((c.bytesPerInteraction * 10_000) / 1024 / 1024)} MiB.`,
+      );
+    }
   }
   lines.push('');
   lines.push('## Targets');
