@@ -1,6 +1,6 @@
 /**
  * Core alone, in process, no HTTP: code exchanges and refreshes per second
- * with `MemoryGrantStore`, for each `Crypto`, and the heap held per active
+ * with `MemoryGrantStore`, for each crypto port, and the heap held per active
  * grant. Run by `bench/run.ts` (pinned, with `--expose-gc`); prints one JSON
  * line last.
  *
@@ -14,7 +14,7 @@ import {
   type AuthorizationRequest,
   type AuthorizationServer,
   type Clock,
-  type Crypto,
+  type CryptoPort,
   webCrypto,
 } from '@kraikub/core';
 import { basic, benchServer } from './lib/kraikub.ts';
@@ -34,7 +34,7 @@ interface Setup {
   readonly clock: { offset: number } & Clock;
 }
 
-async function setup(crypto: Crypto): Promise<Setup> {
+async function setup(crypto: CryptoPort): Promise<Setup> {
   const clock = { offset: 0, now: () => Date.now() + clock.offset };
   const store = new MemoryGrantStore({ clock });
   const { server, request } = await benchServer(store, crypto, clock);
@@ -74,7 +74,7 @@ async function rate(items: readonly string[], run: (item: string) => Promise<boo
   return items.length / seconds;
 }
 
-async function throughput(name: string, crypto: Crypto) {
+async function throughput(name: string, crypto: CryptoPort) {
   const s = await setup(crypto);
   // Warm-up, then the measured pass.
   await rate(await codes(s, operations / 5), async (code) => (await exchange(s.server, code)).isOk());

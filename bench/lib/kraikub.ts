@@ -5,10 +5,10 @@ import {
   type AuthorizationRequest,
   type AuthorizationServer,
   type Clock,
-  type Crypto,
+  type CryptoPort,
   createAuthorizationServer,
   type GrantStore,
-  hashSecret,
+  sha256Base64url,
   webCrypto,
 } from '@kraikub/core';
 import type { Work } from './protocol.ts';
@@ -19,7 +19,7 @@ import { client, parallel, type TargetSetup } from './target.ts';
  * store, and adapter-http's handler served through `toNodeHandler` (its fast
  * path: no `Request`/`Response` objects on the token endpoint).
  */
-export async function kraikubTarget(store: GrantStore, crypto: Crypto): Promise<TargetSetup> {
+export async function kraikubTarget(store: GrantStore, crypto: CryptoPort): Promise<TargetSetup> {
   const { server, request } = await benchServer(store, crypto);
   const handler = createHandler(server, {
     interactions: createInteractions(server, { store: new MemoryInteractionStore() }),
@@ -40,7 +40,7 @@ export async function kraikubTarget(store: GrantStore, crypto: Crypto): Promise<
  */
 export async function benchServer(
   store: GrantStore,
-  crypto: Crypto,
+  crypto: CryptoPort,
   clock?: Clock,
 ): Promise<{ server: AuthorizationServer; request: AuthorizationRequest }> {
   const server = createAuthorizationServer({
@@ -51,7 +51,7 @@ export async function benchServer(
         name: 'Benchmark client',
         redirectUris: [client.redirectUri],
         tokenEndpointAuthMethod: 'client_secret_basic',
-        secretHash: await hashSecret(crypto, client.secret),
+        secretHash: await sha256Base64url(crypto, client.secret),
         scopes: [client.scope],
         grantTypes: ['authorization_code', 'refresh_token'],
       },
@@ -96,10 +96,10 @@ async function mint(
   });
 }
 
-/** The `Crypto` a target uses: `KRAIKUB_CRYPTO=web` forces Web Crypto (the portable default). */
-export async function cryptoFor(): Promise<{ crypto: Crypto; name: string }> {
+/** The `CryptoPort` a target uses: `KRAIKUB_CRYPTO=web` forces Web Crypto (the portable default). */
+export async function cryptoFor(): Promise<{ crypto: CryptoPort; name: string }> {
   if (process.env.KRAIKUB_CRYPTO === 'web') return { crypto: webCrypto, name: 'webCrypto' };
-  const node = (await import('@kraikub/adapter-http/node')) as { nodeCrypto?: Crypto };
+  const node = (await import('@kraikub/adapter-http/node')) as { nodeCrypto?: CryptoPort };
   return node.nodeCrypto === undefined
     ? { crypto: webCrypto, name: 'webCrypto' }
     : { crypto: node.nodeCrypto, name: 'nodeCrypto' };

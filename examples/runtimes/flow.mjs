@@ -3,7 +3,7 @@
 // and Web Crypto). Prints one JSON line with what it saw.
 import { createHandler, createInteractions, verifyBearer } from '@kraikub/adapter-http';
 import { MemoryClientStore, MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
-import { createAuthorizationServer, hashSecret, webCrypto } from '@kraikub/core';
+import { createAuthorizationServer, sha256Base64url, webCrypto } from '@kraikub/core';
 
 const issuer = 'https://id.example.com';
 const redirectUri = 'https://app.example.com/callback';
@@ -17,7 +17,7 @@ const server = createAuthorizationServer({
       name: 'App',
       redirectUris: [redirectUri],
       tokenEndpointAuthMethod: 'client_secret_basic',
-      secretHash: await hashSecret(webCrypto, secret),
+      secretHash: await sha256Base64url(webCrypto, secret),
       scopes: ['profile'],
     },
   ]),

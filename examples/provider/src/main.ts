@@ -1,6 +1,6 @@
 import { MemoryClientStore } from '@kraikub/adapter-memory';
 import { connectRedis, RedisGrantStore, RedisInteractionStore } from '@kraikub/adapter-redis';
-import { hashSecret, webCrypto } from '@kraikub/core';
+import { sha256Base64url, webCrypto } from '@kraikub/core';
 import { createProviderApp } from './app.ts';
 import { readClientsFile } from './clients-file.ts';
 import { loadSettings, type Settings } from './config.ts';
@@ -18,7 +18,7 @@ export async function start(settings: Settings) {
       name: 'Kraikub Demo App',
       redirectUris: [`http://localhost:${settings.demoClientPort}/callback`],
       tokenEndpointAuthMethod: 'client_secret_basic',
-      secretHash: await hashSecret(webCrypto, demoClient.secret),
+      secretHash: await sha256Base64url(webCrypto, demoClient.secret),
       grantTypes: ['authorization_code', 'refresh_token'],
       scopes: ['profile', 'email', 'offline_access'],
     });

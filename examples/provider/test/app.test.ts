@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MemoryClientStore } from '@kraikub/adapter-memory';
-import { hashSecret, webCrypto } from '@kraikub/core';
+import { sha256Base64url, webCrypto } from '@kraikub/core';
 import { describe, expect, test } from 'vitest';
 import { clientIpHeader, createProviderApp } from '../src/app.ts';
 import { loadSettings } from '../src/config.ts';
@@ -24,7 +24,7 @@ async function app(issuer = ISSUER) {
       name: 'Demo <App>',
       redirectUris: [REDIRECT],
       tokenEndpointAuthMethod: 'client_secret_basic',
-      secretHash: await hashSecret(webCrypto, SECRET),
+      secretHash: await sha256Base64url(webCrypto, SECRET),
       scopes: ['profile', 'email', 'offline_access'],
     },
   ]);
@@ -312,7 +312,7 @@ describe('clients add', () => {
     const stored = await readFile(file, 'utf8');
     expect(stored).not.toContain(secret);
     const [client] = JSON.parse(stored) as { id: string; secretHash: string }[];
-    expect(client).toMatchObject({ id: 'my-app', secretHash: await hashSecret(webCrypto, secret) });
+    expect(client).toMatchObject({ id: 'my-app', secretHash: await sha256Base64url(webCrypto, secret) });
     await expect(
       run(tsx, [cli, 'add', '--name', 'Bad', '--redirect-uri', 'http://evil.example/cb'], {
         cwd,

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashSecret, webCrypto } from '@kraikub/core';
+import { sha256Base64url, webCrypto } from '@kraikub/core';
 import * as oauth from 'oauth4webapi';
 import * as openid from 'openid-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -84,7 +84,7 @@ async function register(id: string, method: TestClient['method']): Promise<TestC
     name: `Interop ${id}`,
     redirectUris: [redirectUri],
     tokenEndpointAuthMethod: method,
-    ...(secret === undefined ? {} : { secretHash: await hashSecret(webCrypto, secret) }),
+    ...(secret === undefined ? {} : { secretHash: await sha256Base64url(webCrypto, secret) }),
     grantTypes: ['authorization_code', 'refresh_token'],
     scopes: ['profile', 'email', 'offline_access'],
   });

@@ -3,8 +3,8 @@ import {
   type AuthorizationServer,
   base64url,
   type Clock,
-  type Crypto,
-  hashSecret,
+  type CryptoPort,
+  sha256Base64url,
   type InteractionLimits,
   type InteractionRecord,
   type InteractionStore,
@@ -63,7 +63,7 @@ export interface InteractionsOptions {
    */
   readonly limits?: Partial<InteractionLimits>;
   readonly clock?: Clock;
-  readonly crypto?: Crypto;
+  readonly crypto?: CryptoPort;
 }
 
 /**
@@ -124,7 +124,7 @@ export function createInteractions(server: AuthorizationServer, options: Interac
     total: limitOf(options.limits?.total, defaultInteractionLimits.total, 'total'),
     perSource: limitOf(options.limits?.perSource, defaultInteractionLimits.perSource, 'perSource'),
   };
-  const keyOf = (id: string) => hashSecret(crypto, `interaction:${id}`);
+  const keyOf = (id: string) => sha256Base64url(crypto, `interaction:${id}`);
 
   return {
     async start(request, context) {
@@ -133,7 +133,7 @@ export function createInteractions(server: AuthorizationServer, options: Interac
       const given = context?.source;
       // A digest: fixed length whatever the host passes (a proxy header can be anything).
       const source =
-        typeof given === 'string' && given !== '' ? await hashSecret(crypto, `source:${given}`) : undefined;
+        typeof given === 'string' && given !== '' ? await sha256Base64url(crypto, `source:${given}`) : undefined;
       const record: InteractionRecord =
         source === undefined
           ? { request, createdAt: now, expiresAt: now + ttlMs }

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import type { Crypto } from '@kraikub/core';
+import { type CryptoPort, pooledRandomBytes } from '@kraikub/core';
 
 const { createHash, randomFillSync, timingSafeEqual } = crypto;
 
@@ -12,31 +12,10 @@ const sha256Base64urlOf: (input: string) => string = oneShot
   ? (input) => crypto.hash('sha256', input, 'base64url')
   : (input) => createHash('sha256').update(input, 'utf8').digest('base64url');
 
-/** Random bytes are drawn from the CSPRNG in blocks: one call into OpenSSL per 4 KiB, not per token. */
-const poolSize = 4096;
-const pool = new Uint8Array(poolSize);
-let used = poolSize;
-
-function randomBytes(length: number): Uint8Array {
-  if (length > poolSize) {
-    const bytes = new Uint8Array(length);
-    randomFillSync(bytes);
-    return bytes;
-  }
-  if (used + length > poolSize) {
-    randomFillSync(pool);
-    used = 0;
-  }
-  // A copy: each byte of the pool is handed out once.
-  const bytes = pool.slice(used, used + length);
-  used += length;
-  return bytes;
-}
-
 /**
- * Core's {@link Crypto} port on `node:crypto`: the same primitives as
+ * Core's {@link CryptoPort} port on `node:crypto`: the same primitives as
  * `webCrypto` (SHA-256, a CSPRNG, a constant-time comparison) without Web
- * Crypto's per-call job and promise machinery. `crypto.subtle.digest` is
+ * Web Crypto's per-call job and promise machinery. `crypto.subtle.digest` is
  * asynchronous by design; in the token endpoint's profile it took about a
  * third of the server's CPU time on Node (four digests per request).
  * Same inputs give byte-identical outputs, so a store written with one can be
@@ -54,8 +33,11 @@ function randomBytes(length: number): Uint8Array {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6234
  */
-export const nodeCrypto: Crypto = {
-  randomBytes,
+export const nodeCrypto: CryptoPort = {
+  // OpenSSL's CSPRNG, 4 KiB at a time (one call into OpenSSL per block, not per token).
+  randomBytes: pooledRandomBytes((bytes) => {
+    randomFillSync(bytes);
+  }),
   sha256(input) {
     try {
       const digest = sha256Of(input);

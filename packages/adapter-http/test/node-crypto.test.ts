@@ -1,4 +1,4 @@
-import { base64url, hashSecret, webCrypto } from '@kraikub/core';
+import { base64url, sha256Base64url, webCrypto } from '@kraikub/core';
 import { describe, expect, test } from 'vitest';
 import { cryptoContract } from '../../core/test/crypto-contract.ts';
 import { nodeCrypto } from '../src/node.ts';
@@ -22,12 +22,12 @@ describe('nodeCrypto agrees with webCrypto byte for byte', () => {
     }
   });
 
-  test('hashSecret gives the same stored hash with either Crypto', async () => {
+  test('sha256Base64url gives the same stored hash with either crypto port', async () => {
     for (const secret of [
       'kbs_abc',
       'kba_QlWNsImfOzWpwW1nDHewzw.pnwAV8Rcujs8WP2N_KoZiXidRtgz3Z33XyDO5nqy2zk',
     ]) {
-      expect(await hashSecret(nodeCrypto, secret)).toBe(await hashSecret(webCrypto, secret));
+      expect(await sha256Base64url(nodeCrypto, secret)).toBe(await sha256Base64url(webCrypto, secret));
     }
   });
 

@@ -6,7 +6,7 @@ import {
   type AuthorizationServer,
   createAuthorizationServer,
   type GrantStore,
-  hashSecret,
+  sha256Base64url,
   type InteractionLimits,
   type InteractionStore,
   webCrypto,
@@ -64,7 +64,7 @@ export async function provider(
       name: 'Web App',
       redirectUris: [REDIRECT],
       tokenEndpointAuthMethod: 'client_secret_basic',
-      secretHash: await hashSecret(webCrypto, SECRET),
+      secretHash: await sha256Base64url(webCrypto, SECRET),
       scopes: ['profile', 'email'],
     },
     {
@@ -72,7 +72,7 @@ export async function provider(
       name: 'Poster',
       redirectUris: [REDIRECT],
       tokenEndpointAuthMethod: 'client_secret_post',
-      secretHash: await hashSecret(webCrypto, SECRET),
+      secretHash: await sha256Base64url(webCrypto, SECRET),
       scopes: ['profile'],
     },
   ]);

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Clock, hashSecret, mintToken, newGrantId, webCrypto } from '@kraikub/core';
+import { type Clock, sha256Base64url, mintToken, newGrantId, webCrypto } from '@kraikub/core';
 import { describe, expect, test } from 'vitest';
 import { loadClientsFile, MemoryClientStore, MemoryGrantStore, parseClients } from '../src/index.ts';
 
@@ -60,7 +60,7 @@ describe('MemoryClientStore', () => {
   });
 
   test('parseClients keeps a secret hash and refuses a raw-looking secret', async () => {
-    const secretHash = await hashSecret(webCrypto, 's3cret');
+    const secretHash = await sha256Base64url(webCrypto, 's3cret');
     const [parsed] = parseClients([{ ...client, tokenEndpointAuthMethod: 'client_secret_post', secretHash }]);
     expect(parsed?.secretHash).toBe(secretHash);
     expect(() =>

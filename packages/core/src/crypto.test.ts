@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { cryptoContract } from '../test/crypto-contract.ts';
-import { base64url, decodeBase64url, hashSecret, systemClock, webCrypto } from './crypto.ts';
+import { systemClock } from './clock.ts';
+import { base64url, decodeBase64url, sha256Base64url, webCrypto } from './crypto.ts';
 
 const text = (value: string) => new TextEncoder().encode(value);
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -108,24 +109,24 @@ describe('webCrypto', () => {
   });
 });
 
-describe('hashSecret', () => {
+describe('sha256Base64url', () => {
   test('RFC 4648 §5, RFC 6234: is BASE64URL(SHA-256(input)) with no padding', async () => {
-    expect(await hashSecret(webCrypto, 'abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
-    expect(await hashSecret(webCrypto, '')).toBe('47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU');
+    expect(await sha256Base64url(webCrypto, 'abc')).toBe('ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
+    expect(await sha256Base64url(webCrypto, '')).toBe('47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU');
   });
 
   test('RFC 4648 §5: a hash is 43 base64url characters and decodes to 32 bytes', async () => {
-    const hash = await hashSecret(webCrypto, 'kbs_anything');
+    const hash = await sha256Base64url(webCrypto, 'kbs_anything');
     expect(hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(decodeBase64url(hash)).toHaveLength(32);
   });
 
-  test('hashSecret uses the injected Crypto', async () => {
+  test('sha256Base64url uses the injected crypto port', async () => {
     const fake = { ...webCrypto, sha256: async () => new Uint8Array([0xfb, 0xff]) };
-    expect(await hashSecret(fake, 'ignored')).toBe('-_8');
+    expect(await sha256Base64url(fake, 'ignored')).toBe('-_8');
   });
 
-  test("hashSecret uses the Crypto's own sha256Base64url when it has one", async () => {
+  test("sha256Base64url uses the crypto port's own sha256Base64url when it has one", async () => {
     const seen: string[] = [];
     const fake = {
       ...webCrypto,
@@ -137,7 +138,7 @@ describe('hashSecret', () => {
         return 'native';
       },
     };
-    expect(await hashSecret(fake, 'kbs_x')).toBe('native');
+    expect(await sha256Base64url(fake, 'kbs_x')).toBe('native');
     expect(seen).toEqual(['kbs_x']);
   });
 });

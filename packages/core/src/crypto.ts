@@ -1,4 +1,4 @@
-import type { Clock, Crypto } from './ports.ts';
+import type { CryptoPort } from './ports.ts';
 
 const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -49,31 +49,43 @@ export function base64url(bytes: Uint8Array): string {
 
 const encoder = new TextEncoder();
 
-/**
- * Random bytes are drawn from the CSPRNG in 4 KiB blocks (one
- * `getRandomValues` call per block, not per token); each byte is handed out
- * once, as a copy.
- */
+/** Bytes drawn from the CSPRNG per refill of a pool. */
 const poolSize = 4096;
-const pool = new Uint8Array(poolSize);
-let poolUsed = poolSize;
 
-function randomBytes(length: number): Uint8Array {
-  if (length > poolSize) {
-    // getRandomValues fills at most 65 536 bytes per call.
-    const bytes = new Uint8Array(length);
-    for (let from = 0; from < length; from += 65_536) {
-      globalThis.crypto.getRandomValues(bytes.subarray(from, Math.min(length, from + 65_536)));
+/**
+ * A source of random bytes drawn from a CSPRNG in 4 KiB blocks (one `fill`
+ * call per block, not per token), each byte handed out once, as a copy.
+ * Requests larger than a block are filled directly. `fill` must fill the
+ * whole array it is given from a cryptographically secure generator; it is
+ * given at most 65 536 bytes at a time (Web Crypto's limit).
+ *
+ * @example
+ * ```ts
+ * import { randomFillSync } from 'node:crypto';
+ * import { pooledRandomBytes } from '@kraikub/core';
+ * const randomBytes = pooledRandomBytes((bytes) => randomFillSync(bytes));
+ * const secret = randomBytes(32);
+ * ```
+ */
+export function pooledRandomBytes(fill: (bytes: Uint8Array) => void): (length: number) => Uint8Array {
+  const pool = new Uint8Array(poolSize);
+  let used = poolSize;
+  return (length) => {
+    if (length > poolSize) {
+      const bytes = new Uint8Array(length);
+      for (let from = 0; from < length; from += 65_536) {
+        fill(bytes.subarray(from, Math.min(length, from + 65_536)));
+      }
+      return bytes;
     }
+    if (used + length > poolSize) {
+      fill(pool);
+      used = 0;
+    }
+    const bytes = pool.slice(used, used + length);
+    used += length;
     return bytes;
-  }
-  if (poolUsed + length > poolSize) {
-    globalThis.crypto.getRandomValues(pool);
-    poolUsed = 0;
-  }
-  const bytes = pool.slice(poolUsed, poolUsed + length);
-  poolUsed += length;
-  return bytes;
+  };
 }
 
 function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
@@ -84,7 +96,7 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * The default {@link Crypto}: Web Crypto (`crypto.getRandomValues`,
+ * The default {@link CryptoPort}: Web Crypto (`crypto.getRandomValues`,
  * `crypto.subtle.digest`), present in Node 20+, Deno, Bun and workers.
  *
  * @example
@@ -92,26 +104,25 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
  * const server = createAuthorizationServer({ config, clients, store, crypto: webCrypto });
  * ```
  */
-export const webCrypto: Crypto = {
-  randomBytes,
+export const webCrypto: CryptoPort = {
+  randomBytes: pooledRandomBytes((bytes) => {
+    globalThis.crypto.getRandomValues(bytes);
+  }),
   async sha256(input) {
     return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', encoder.encode(input)));
   },
   timingSafeEqual: constantTimeEqual,
 };
 
-/** The default {@link Clock}: `Date.now()`. */
-export const systemClock: Clock = { now: () => Date.now() };
-
 /**
  * SHA-256 of `input` as base64url: how secrets and tokens are stored.
  *
  * @example
  * ```ts
- * const secretHash = await hashSecret(webCrypto, 'my client secret');
+ * const secretHash = await sha256Base64url(webCrypto, 'my client secret');
  * ```
  */
-export async function hashSecret(crypto: Crypto, input: string): Promise<string> {
+export async function sha256Base64url(crypto: CryptoPort, input: string): Promise<string> {
   if (crypto.sha256Base64url !== undefined) return crypto.sha256Base64url(input);
   return base64url(await crypto.sha256(input));
 }

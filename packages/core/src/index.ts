@@ -4,6 +4,8 @@
  *
  * @packageDocumentation
  */
+
+export { systemClock } from './clock.ts';
 export type {
   AuthorizationServerConfig,
   AuthorizationServerConfigInput,
@@ -16,7 +18,8 @@ export {
   resourceIdentifierSchema,
   scopeTokenPattern,
 } from './config.ts';
-export { base64url, decodeBase64url, hashSecret, systemClock, webCrypto } from './crypto.ts';
+export { base64url, decodeBase64url, pooledRandomBytes, sha256Base64url, webCrypto } from './crypto.ts';
+export type { EndpointRequest } from './endpoint.ts';
 export type {
   ErrorRedirect,
   InvalidClientError,
@@ -44,7 +47,7 @@ export type {
   Clock,
   CodeRecord,
   ConsumeCodeResult,
-  Crypto,
+  CryptoPort,
   GrantRecordBase,
   GrantStore,
   GrantType,
@@ -66,12 +69,13 @@ export type { AuthorizationRequest, ClientSummary } from './rules/authorization-
 export { validateAuthorizationRequest } from './rules/authorization-request.ts';
 export type { PresentedCredentials } from './rules/client-authentication.ts';
 export { authenticateClient, readClientCredentials } from './rules/client-authentication.ts';
-export type { CodeRedemption } from './rules/grants.ts';
-export { checkCodeRedemption, checkRefreshToken, reuseDecision } from './rules/grants.ts';
+export type { CodeRedemption } from './rules/code-redemption.ts';
+export { checkCodeRedemption, invalidCode } from './rules/code-redemption.ts';
 export type { PkceChallenge } from './rules/pkce.ts';
 export { checkChallenge, checkVerifier, pkcePattern } from './rules/pkce.ts';
 export type { ResolvedRedirectUri } from './rules/redirect-uri.ts';
 export { resolveRedirectUri } from './rules/redirect-uri.ts';
+export { checkRefreshToken, invalidRefresh, reuseDecision } from './rules/refresh-token.ts';
 export { isSubset, narrowScopes, parseScope, requestedScopes } from './rules/scope.ts';
 export type { GeneratedSecret } from './secrets.ts';
 export { generateClientSecret } from './secrets.ts';
@@ -82,4 +86,4 @@ export { mintToken, newGrantId, parseToken, tokenPrefixes } from './tokens.ts';
 export type { Approval, AuthorizationResponse } from './use-cases/approve.ts';
 export type { AuthorizationServerMetadata } from './use-cases/metadata.ts';
 export type { AccessTokenInfo, IntrospectionResponse } from './use-cases/revoke-introspect.ts';
-export type { EndpointRequest, TokenResponse } from './use-cases/token.ts';
+export type { TokenResponse } from './use-cases/token/index.ts';

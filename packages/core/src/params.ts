@@ -83,3 +83,12 @@ function safeName(name: string): string {
 export function repeated(params: Params, names: readonly string[]): string | undefined {
   return names.find((name) => (params.get(name)?.length ?? 0) > 1);
 }
+
+/**
+ * The value of a parameter already checked for repeats, or `undefined` when
+ * missing or empty (RFC 6749 section 3.1: a parameter sent without a value is
+ * treated as omitted).
+ */
+export function param(params: Params, name: string): string | undefined {
+  return params.get(name)?.[0] || undefined;
+}

@@ -311,7 +311,7 @@ export interface Clock {
  * The cryptographic primitives core needs. {@link webCrypto} implements it
  * on Web Crypto, which Node, Deno, Bun and workers all provide.
  */
-export interface Crypto {
+export interface CryptoPort {
   /** `length` bytes from a CSPRNG. */
   randomBytes(length: number): Uint8Array;
   /** SHA-256 of the UTF-8 encoding of `input`. */
@@ -320,7 +320,7 @@ export interface Crypto {
    * Optional: `base64url(sha256(input))` in one step, how every token and
    * secret is keyed at rest. A runtime with a native encoder (Node's
    * `crypto.hash`) saves the JavaScript encoding; without it core encodes
-   * {@link Crypto.sha256}'s bytes itself. Must give exactly the same text.
+   * {@link CryptoPort.sha256}'s bytes itself. Must give exactly the same text.
    */
   sha256Base64url?(input: string): Promise<string>;
   /** Compares two byte arrays in time that depends only on their length. */

@@ -1,5 +1,5 @@
-import { base64url, hashSecret } from './crypto.ts';
-import type { Crypto } from './ports.ts';
+import { base64url, sha256Base64url } from './crypto.ts';
+import type { CryptoPort } from './ports.ts';
 
 /** A client secret to show once, and the hash to store. */
 export interface GeneratedSecret {
@@ -18,7 +18,7 @@ export interface GeneratedSecret {
  * const { secret, secretHash } = await generateClientSecret(webCrypto);
  * ```
  */
-export async function generateClientSecret(crypto: Crypto): Promise<GeneratedSecret> {
+export async function generateClientSecret(crypto: CryptoPort): Promise<GeneratedSecret> {
   const secret = `kbs_${base64url(crypto.randomBytes(32))}`;
-  return { secret, secretHash: await hashSecret(crypto, secret) };
+  return { secret, secretHash: await sha256Base64url(crypto, secret) };
 }

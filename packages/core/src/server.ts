@@ -1,16 +1,18 @@
 import type { ResultAsync } from 'neverthrow';
+import { systemClock } from './clock.ts';
 import {
   type AuthorizationServerConfig,
   type AuthorizationServerConfigInput,
   parseConfig,
 } from './config.ts';
-import { systemClock, webCrypto } from './crypto.ts';
+import { webCrypto } from './crypto.ts';
+import type { EndpointRequest } from './endpoint.ts';
 import type { OAuthError } from './errors.ts';
 import type { GrantEventListener } from './events.ts';
 import { type Context, emitting, grantRetention } from './lib/context.ts';
 import { callPort } from './lib/port.ts';
 import type { ParamsInput } from './params.ts';
-import type { ClientStore, Clock, Crypto, GrantStore } from './ports.ts';
+import type { ClientStore, Clock, CryptoPort, GrantStore } from './ports.ts';
 import type { AuthorizationRequest } from './rules/authorization-request.ts';
 import {
   type Approval,
@@ -28,7 +30,7 @@ import {
   revoke,
   verifyAccessToken,
 } from './use-cases/revoke-introspect.ts';
-import { type EndpointRequest, type TokenResponse, token } from './use-cases/token.ts';
+import { type TokenResponse, token } from './use-cases/token/index.ts';
 
 /** What {@link createAuthorizationServer} takes. */
 export interface AuthorizationServerOptions {
@@ -39,7 +41,7 @@ export interface AuthorizationServerOptions {
   /** Default: `Date.now()`. */
   readonly clock?: Clock;
   /** Default: Web Crypto. */
-  readonly crypto?: Crypto;
+  readonly crypto?: CryptoPort;
   /**
    * Hears of every grant and every token issued, refreshed or revoked (see
    * {@link GrantEvent}); awaited before the answer leaves the server.

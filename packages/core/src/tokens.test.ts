@@ -1,13 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { base64url, decodeBase64url, hashSecret, webCrypto } from './crypto.ts';
-import type { Crypto } from './ports.ts';
+import { base64url, decodeBase64url, sha256Base64url, webCrypto } from './crypto.ts';
+import type { CryptoPort } from './ports.ts';
 import { deriveToken, mintToken, newGrantId, parseToken, type TokenKind, tokenPrefixes } from './tokens.ts';
 
 const kinds: TokenKind[] = ['code', 'access_token', 'refresh_token'];
 const grantId = 'AAAAAAAAAAAAAAAAAAAAAA';
 
-/** A Crypto that records the random lengths asked for and returns fixed bytes. */
-function recordingCrypto(fill = 7): Crypto & { lengths: number[] } {
+/** A crypto port that records the random lengths asked for and returns fixed bytes. */
+function recordingCrypto(fill = 7): CryptoPort & { lengths: number[] } {
   const lengths: number[] = [];
   return {
     ...webCrypto,
@@ -64,7 +64,7 @@ describe('mintToken (RFC 6749 §10.10, RFC 6750 §5.2)', () => {
 
   test('DESIGN.md §3: the key is the SHA-256 of the whole token, never the token', async () => {
     const token = await mintToken(webCrypto, 'refresh_token', grantId);
-    expect(token.key).toEqual({ grantId, hash: await hashSecret(webCrypto, token.value) });
+    expect(token.key).toEqual({ grantId, hash: await sha256Base64url(webCrypto, token.value) });
     expect(token.key.hash).not.toContain(token.value.slice(-43));
   });
 
@@ -140,7 +140,7 @@ describe('parseToken', () => {
 
   test('a malformed token is refused without hashing it', async () => {
     let hashed = 0;
-    const counting: Crypto = {
+    const counting: CryptoPort = {
       ...webCrypto,
       sha256: (input) => {
         hashed++;

@@ -1,6 +1,6 @@
-import { base64url, hashSecret } from './crypto.ts';
+import { base64url, sha256Base64url } from './crypto.ts';
 import { detached, isBase64url } from './lib/strings.ts';
-import type { Crypto, TokenKey } from './ports.ts';
+import type { CryptoPort, TokenKey } from './ports.ts';
 
 /** The kinds of opaque credential core mints. */
 export type TokenKind = 'code' | 'access_token' | 'refresh_token';
@@ -32,26 +32,26 @@ export interface MintedToken {
 }
 
 /** A new random grant id. */
-export function newGrantId(crypto: Crypto): string {
+export function newGrantId(crypto: CryptoPort): string {
   return base64url(crypto.randomBytes(grantIdBytes));
 }
 
 /** Builds `<prefix><grantId>.<secret>` and its key (SHA-256 of the whole token). */
 async function assemble(
-  crypto: Crypto,
+  crypto: CryptoPort,
   kind: TokenKind,
   grantId: string,
   secret: string,
 ): Promise<MintedToken> {
   const value = `${tokenPrefixes[kind]}${grantId}.${secret}`;
-  return { value, key: { grantId, hash: await hashSecret(crypto, value) } };
+  return { value, key: { grantId, hash: await sha256Base64url(crypto, value) } };
 }
 
 /**
  * Mints an opaque credential: 256 bits from the CSPRNG, base64url, with a
  * kind prefix and the (non-secret) grant id.
  */
-export function mintToken(crypto: Crypto, kind: TokenKind, grantId: string): Promise<MintedToken> {
+export function mintToken(crypto: CryptoPort, kind: TokenKind, grantId: string): Promise<MintedToken> {
   return assemble(crypto, kind, grantId, base64url(crypto.randomBytes(secretBytes)));
 }
 
@@ -61,7 +61,7 @@ export function mintToken(crypto: Crypto, kind: TokenKind, grantId: string): Pro
  * successor while the store holds only hashes.
  */
 export async function deriveToken(
-  crypto: Crypto,
+  crypto: CryptoPort,
   kind: TokenKind,
   grantId: string,
   from: string,
@@ -86,7 +86,7 @@ export interface ParsedToken {
  * grant id goes into records, so it is a detached copy, never a view into
  * the request.
  */
-export async function parseToken(crypto: Crypto, value: unknown): Promise<ParsedToken | undefined> {
+export async function parseToken(crypto: CryptoPort, value: unknown): Promise<ParsedToken | undefined> {
   if (typeof value !== 'string') return undefined;
   const entry = prefixed.find(([, prefix]) => value.startsWith(prefix));
   if (entry === undefined) return undefined;
@@ -96,5 +96,5 @@ export async function parseToken(crypto: Crypto, value: unknown): Promise<Parsed
   if (value.length !== dot + 1 + secretLength || value.charCodeAt(dot) !== 0x2e /* . */) return undefined;
   const grantId = value.slice(start, dot);
   if (!isBase64url(grantId) || !isBase64url(value.slice(dot + 1))) return undefined;
-  return { kind, key: { grantId: detached(grantId), hash: await hashSecret(crypto, value) } };
+  return { kind, key: { grantId: detached(grantId), hash: await sha256Base64url(crypto, value) } };
 }

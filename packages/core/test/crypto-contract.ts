@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { Crypto } from '@kraikub/core';
+import type { CryptoPort } from '@kraikub/core';
 import { describe, expect, test } from 'vitest';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /**
- * What every implementation of core's `Crypto` port must do, registered as
+ * What every implementation of core's `CryptoPort` must do, registered as
  * vitest tests: core runs it on `webCrypto`, adapter-http on `nodeCrypto`.
  */
-export function cryptoContract(name: string, crypto: Crypto): void {
-  describe(`${name}: the Crypto port contract`, () => {
+export function cryptoContract(name: string, crypto: CryptoPort): void {
+  describe(`${name}: the CryptoPort contract`, () => {
     test.each([
       ['', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'],
       ['abc', 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'],

@@ -59,7 +59,7 @@ describe('client authentication (RFC 6749 §2.3)', () => {
 
   test('a rotated client secret counts at once and the old one stops working (digests are not cached by client)', async () => {
     const h = await harness();
-    const { hashSecret, webCrypto } = await import('@kraikub/core');
+    const { sha256Base64url, webCrypto } = await import('@kraikub/core');
     const record = (await clientRecords())[0];
     const request = (secret: string) =>
       h.server.token({
@@ -67,7 +67,7 @@ describe('client authentication (RFC 6749 §2.3)', () => {
         authorization: basicAuth(record.id, secret),
       });
     expect((await request(SECRETS.basic)).isOk()).toBe(true);
-    h.clients.register({ ...record, secretHash: await hashSecret(webCrypto, 'kbs_rotated-secret') });
+    h.clients.register({ ...record, secretHash: await sha256Base64url(webCrypto, 'kbs_rotated-secret') });
     expect(unwrapErr(await request(SECRETS.basic)).error).toBe('invalid_client');
     expect((await request('kbs_rotated-secret')).isOk()).toBe(true);
     // And back: the first digest is still decoded correctly after the second.
@@ -79,12 +79,12 @@ describe('client authentication (RFC 6749 §2.3)', () => {
   test('RFC 6749 Appendix B: Basic credentials are form-decoded', async () => {
     const h = await harness();
     const secret = 'kbs_s3cr:t+with %20 odd&chars';
-    const { hashSecret, webCrypto } = await import('@kraikub/core');
+    const { sha256Base64url, webCrypto } = await import('@kraikub/core');
     h.clients.register({
       id: 'odd id:1',
       name: 'Odd',
       tokenEndpointAuthMethod: 'client_secret_basic',
-      secretHash: await hashSecret(webCrypto, secret),
+      secretHash: await sha256Base64url(webCrypto, secret),
       grantTypes: ['client_credentials'],
       scopes: ['profile'],
     });

@@ -11,7 +11,7 @@ import {
   type ClientStore,
   createAuthorizationServer,
   type GrantStore,
-  hashSecret,
+  sha256Base64url,
   type InteractionStore,
   webCrypto,
 } from '@kraikub/core';
@@ -28,7 +28,7 @@ export async function clientRegistration() {
     name: 'Test App',
     redirectUris: [REDIRECT],
     tokenEndpointAuthMethod: 'client_secret_basic' as const,
-    secretHash: await hashSecret(webCrypto, CLIENT_SECRET),
+    secretHash: await sha256Base64url(webCrypto, CLIENT_SECRET),
     grantTypes: ['authorization_code' as const, 'refresh_token' as const],
     scopes: ['profile', 'email'],
   };

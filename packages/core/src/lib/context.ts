@@ -2,7 +2,7 @@ import { err, ok, ResultAsync } from 'neverthrow';
 import type { AuthorizationServerConfig } from '../config.ts';
 import type { OAuthError } from '../errors.ts';
 import type { GrantEvent, GrantEventListener } from '../events.ts';
-import type { ClientStore, Clock, Crypto, GrantStore } from '../ports.ts';
+import type { ClientStore, Clock, CryptoPort, GrantStore } from '../ports.ts';
 import { portFailure } from './port.ts';
 
 /** Everything a use case needs: validated config and the ports. */
@@ -11,7 +11,7 @@ export interface Context {
   readonly clients: ClientStore;
   readonly store: GrantStore;
   readonly clock: Clock;
-  readonly crypto: Crypto;
+  readonly crypto: CryptoPort;
   /** The host's grant event hook, if any. */
   readonly onGrantEvent: GrantEventListener | undefined;
   /** Clients registered as resource servers: they may introspect any access token. */

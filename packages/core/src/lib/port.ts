@@ -1,4 +1,4 @@
-import { errAsync, ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, type Result, ResultAsync } from 'neverthrow';
 import { type OAuthError, oauthError } from '../errors.ts';
 
 function isTransient(cause: unknown): boolean {
@@ -32,4 +32,27 @@ export function callPort<T>(what: string, call: () => Promise<T>): ResultAsync<T
     return errAsync(portFailure(cause, what));
   }
   return ResultAsync.fromPromise(Promise.resolve(promise), (cause) => portFailure(cause, what));
+}
+
+/** What a use case step resolves to: a value or the error to answer; never a rejection. */
+export type Outcome<T> = Promise<Result<T, OAuthError>>;
+
+/**
+ * Calls a port once and resolves a `Result`: a synchronous throw or a
+ * rejection becomes `server_error` / `temporarily_unavailable` naming the
+ * port (the developer-only detail), never a leaked exception. The form the
+ * token endpoint composes with plain `await`, without `ResultAsync` chains.
+ *
+ * @example
+ * ```ts
+ * const stored = await tryPort('GrantStore.findCode', () => ctx.store.findCode(key));
+ * if (stored.isErr()) return err(stored.error);
+ * ```
+ */
+export async function tryPort<T>(what: string, call: () => Promise<T>): Outcome<T> {
+  try {
+    return ok(await call());
+  } catch (cause) {
+    return err(portFailure(cause, what));
+  }
 }

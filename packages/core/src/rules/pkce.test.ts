@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { errValue, okValue } from '../../test/result.ts';
-import { hashSecret, webCrypto } from '../crypto.ts';
+import { sha256Base64url, webCrypto } from '../crypto.ts';
 import { checkChallenge, checkVerifier, pkcePattern } from './pkce.ts';
 
 // RFC 7636 Appendix B.
@@ -63,7 +63,7 @@ describe('checkChallenge (RFC 7636 §4.3, §4.4.1)', () => {
 
 describe('checkVerifier (RFC 7636 §4.6, RFC 9700 §4.8.2)', () => {
   test('RFC 7636 Appendix B: the example verifier hashes to the example challenge', async () => {
-    expect(await hashSecret(webCrypto, verifier)).toBe(challenge);
+    expect(await sha256Base64url(webCrypto, verifier)).toBe(challenge);
   });
 
   test('RFC 7636 §4.6: a matching verifier is accepted', () => {

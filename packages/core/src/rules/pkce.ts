@@ -63,16 +63,13 @@ export function checkVerifier(
   verifier: string | undefined,
   verifierChallenge: string | undefined,
 ): Result<void, OAuthErrorOf<'invalid_grant'>> {
+  const fail = (detail: string) =>
+    err(oauthError('invalid_grant', 'The code_verifier does not match the code_challenge.', { detail }));
   if (record.codeChallenge === undefined) {
-    return verifier === undefined
-      ? ok(undefined)
-      : err(
-          oauthError('invalid_grant', 'A code_verifier was sent for a code issued without code_challenge.'),
-        );
+    return verifier === undefined ? ok(undefined) : fail('code_verifier for a code issued without challenge');
   }
-  if (verifier === undefined) return err(oauthError('invalid_grant', 'The code_verifier is missing.'));
-  if (!pkcePattern.test(verifier) || verifierChallenge !== record.codeChallenge) {
-    return err(oauthError('invalid_grant', 'The code_verifier does not match the code_challenge.'));
-  }
+  if (verifier === undefined) return fail('code_verifier missing');
+  if (!pkcePattern.test(verifier)) return fail('code_verifier malformed');
+  if (verifierChallenge !== record.codeChallenge) return fail('code_verifier does not match the challenge');
   return ok(undefined);
 }

@@ -87,7 +87,7 @@ export function approve(
       }
       const now = ctx.clock.now();
       const grantId = newGrantId(ctx.crypto);
-      return callPort('Crypto.sha256', () => mintToken(ctx.crypto, 'code', grantId)).andThen((code) => {
+      return callPort('CryptoPort.sha256', () => mintToken(ctx.crypto, 'code', grantId)).andThen((code) => {
         const record: CodeRecord = {
           grantId,
           clientId: client.id,

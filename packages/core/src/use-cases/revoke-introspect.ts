@@ -1,12 +1,12 @@
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
+import type { EndpointRequest } from '../endpoint.ts';
 import { invalidClient, type OAuthError, oauthError } from '../errors.ts';
+import { authenticate } from '../lib/client-authentication.ts';
 import { type Context, emitting, grantRetention } from '../lib/context.ts';
 import { callPort, portFailure } from '../lib/port.ts';
 import { normalizeParams, type Params, repeated } from '../params.ts';
 import type { AccessTokenRecord, RefreshTokenRecord } from '../ports.ts';
 import { type ParsedToken, parseToken } from '../tokens.ts';
-import { authenticate } from './authenticate-client.ts';
-import type { EndpointRequest } from './token.ts';
 
 const endpointParameters = ['token', 'token_type_hint', 'client_id', 'client_secret'] as const;
 
@@ -33,7 +33,7 @@ function lookUp(ctx: Context, params: Params): ResultAsync<Found, OAuthError> {
   const token = params.get('token')?.[0] || undefined;
   if (token === undefined) return errAsync(oauthError('invalid_request', 'The token parameter is missing.'));
   return ResultAsync.fromPromise(parseToken(ctx.crypto, token), (cause) =>
-    portFailure(cause, 'Crypto.sha256'),
+    portFailure(cause, 'CryptoPort.sha256'),
   ).andThen((parsed): ResultAsync<Found, OAuthError> => {
     if (parsed?.kind === 'access_token') {
       return callPort('GrantStore.findAccessToken', () => ctx.store.findAccessToken(parsed.key)).map(
@@ -196,7 +196,7 @@ export function verifyAccessToken(
   token: string,
 ): ResultAsync<AccessTokenInfo | undefined, OAuthError> {
   return ResultAsync.fromPromise(parseToken(ctx.crypto, token), (cause) =>
-    portFailure(cause, 'Crypto.sha256'),
+    portFailure(cause, 'CryptoPort.sha256'),
   ).andThen((parsed) => {
     if (parsed?.kind !== 'access_token') return okAsync(undefined);
     return callPort('GrantStore.findAccessToken', () => ctx.store.findAccessToken(parsed.key)).map(

@@ -1,11 +1,11 @@
 import { err, type Result, ResultAsync } from 'neverthrow';
 import { decodeBase64url } from '../crypto.ts';
 import type { OAuthError } from '../errors.ts';
-import type { Context } from '../lib/context.ts';
-import { portFailure } from '../lib/port.ts';
 import type { Params } from '../params.ts';
 import type { ClientRecord } from '../ports.ts';
 import { authenticateClient, readClientCredentials } from '../rules/client-authentication.ts';
+import type { Context } from './context.ts';
+import { tryPort } from './port.ts';
 
 /** A digest compared against when the client is unknown, so both paths do the same work. */
 const decoy = new Uint8Array(32);
@@ -29,9 +29,10 @@ function storedDigest(secretHash: string): Uint8Array | undefined {
 }
 
 /**
- * Authenticates the client of a token, revocation or introspection request,
- * as a promise of a `Result` that never rejects for a failing port (the
- * form the token endpoint's hot path composes without extra promises).
+ * Authenticates the client of a token, revocation or introspection request:
+ * reads the presented credentials, finds the client, compares the secret's
+ * digest in constant time (against a decoy for an unknown client, so both
+ * paths do the same work). Never rejects for a failing port.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
  */
@@ -43,22 +44,16 @@ export async function authenticateClientRequest(
   const presented = readClientCredentials(authorization, params);
   if (presented.isErr()) return err(presented.error);
   const credentials = presented.value;
-  let client: ClientRecord | undefined;
-  try {
-    client = await ctx.clients.findClient(credentials.clientId);
-  } catch (cause) {
-    return err(portFailure(cause, 'ClientStore.findClient'));
-  }
+  const found = await tryPort('ClientStore.findClient', () => ctx.clients.findClient(credentials.clientId));
+  if (found.isErr()) return err(found.error);
+  const client = found.value;
   const secret = credentials.secret;
   if (secret === undefined) return authenticateClient(client, credentials, false);
   // The presented secret's digest is compared as bytes with the stored one (what
-  // `hashSecret` would encode, without the round trip through base64url).
-  let given: Uint8Array;
-  try {
-    given = await ctx.crypto.sha256(secret);
-  } catch (cause) {
-    return err(portFailure(cause, 'Crypto.sha256'));
-  }
+  // `sha256Base64url` would encode, without the round trip through base64url).
+  const digest = await tryPort('CryptoPort.sha256', () => ctx.crypto.sha256(secret));
+  if (digest.isErr()) return err(digest.error);
+  const given = digest.value;
   const stored = (client?.secretHash && storedDigest(client.secretHash)) || decoy;
   const matches = ctx.crypto.timingSafeEqual(given, stored) && client?.secretHash !== undefined;
   return authenticateClient(client, credentials, matches);

@@ -1,0 +1,102 @@
+import { err, ok } from 'neverthrow';
+import { base64url } from '../../crypto.ts';
+import { oauthError } from '../../errors.ts';
+import { type Context, emit } from '../../lib/context.ts';
+import { type Outcome, tryPort } from '../../lib/port.ts';
+import { type Params, param } from '../../params.ts';
+import type { ClientRecord } from '../../ports.ts';
+import { checkCodeRedemption, invalidCode } from '../../rules/code-redemption.ts';
+import { parseToken } from '../../tokens.ts';
+import { grantTokens, mintPair, type TokenResponse, tokenResponse } from './issue.ts';
+import { revokeReplayed } from './replay.ts';
+
+/**
+ * RFC 6749 section 4.1.3: redeems an authorization code. The code is checked
+ * against the request before it is consumed (a wrong client or verifier
+ * cannot burn it), then consumed and its tokens stored in one atomic step.
+ * A replay revokes the whole grant (RFC 6749 section 4.1.2, RFC 9700
+ * section 4.2.4).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ */
+export async function exchangeCode(
+  ctx: Context,
+  client: ClientRecord,
+  params: Params,
+): Outcome<TokenResponse> {
+  const code = param(params, 'code');
+  if (code === undefined) return err(oauthError('invalid_request', 'The code parameter is missing.'));
+  const redirectUri = param(params, 'redirect_uri');
+  const codeVerifier = param(params, 'code_verifier');
+  const replayed = (grantId: string, now: number) =>
+    revokeReplayed(
+      ctx,
+      { grantId, clientId: client.id, credential: 'code' },
+      now,
+      invalidCode('code replayed: grant revoked'),
+    );
+
+  const parsed = await tryPort('CryptoPort.sha256', () => parseToken(ctx.crypto, code));
+  if (parsed.isErr()) return err(parsed.error);
+  if (parsed.value === undefined || parsed.value.kind !== 'code') return err(invalidCode('not a code'));
+  const key = parsed.value.key;
+
+  const found = await tryPort('GrantStore.findCode', () => ctx.store.findCode(key));
+  if (found.isErr()) return err(found.error);
+  const stored = found.value;
+  const now = ctx.clock.now();
+  if (stored === undefined) return err(invalidCode('unknown code'));
+  if (stored.consumed) return replayed(stored.record.grantId, now);
+  const record = stored.record;
+
+  let verifierChallenge: string | undefined;
+  if (codeVerifier !== undefined) {
+    const digest = await tryPort('CryptoPort.sha256', () => ctx.crypto.sha256(codeVerifier));
+    if (digest.isErr()) return err(digest.error);
+    verifierChallenge = base64url(digest.value);
+  }
+  const redeemable = checkCodeRedemption(
+    record,
+    client,
+    { redirectUri, codeVerifier, verifierChallenge },
+    now,
+  );
+  if (redeemable.isErr()) return err(redeemable.error);
+
+  const minted = await mintPair(ctx, record.grantId, client.grantTypes.includes('refresh_token'));
+  if (minted.isErr()) return err(minted.error);
+  const [access, refresh] = minted.value;
+  const tokens = grantTokens(
+    ctx,
+    {
+      grantId: record.grantId,
+      clientId: client.id,
+      subject: record.subject,
+      grantScopes: record.scopes,
+      accessScopes: record.scopes,
+    },
+    access,
+    refresh,
+    now,
+  );
+  // One atomic step: the code is spent and its tokens stored together, or neither.
+  const consumed = await tryPort('GrantStore.consumeCode', () => ctx.store.consumeCode(key, tokens.issue));
+  if (consumed.isErr()) return err(consumed.error);
+  const outcome = consumed.value;
+  if (outcome.status === 'replayed') return replayed(outcome.grantId, now);
+  if (outcome.status !== 'consumed') return err(invalidCode('code consumed or revoked meanwhile'));
+  if (ctx.onGrantEvent !== undefined) {
+    const failed = await emit(ctx, {
+      type: 'tokens.issued',
+      grantId: record.grantId,
+      at: now,
+      clientId: client.id,
+      subject: record.subject,
+      scopes: record.scopes,
+      grantType: 'authorization_code',
+      refreshToken: refresh !== undefined,
+    });
+    if (failed !== undefined) return err(failed);
+  }
+  return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, record.scopes, refresh?.value));
+}

@@ -1,0 +1,66 @@
+import { err, ok } from 'neverthrow';
+import { oauthError } from '../../errors.ts';
+import { type Context, emit } from '../../lib/context.ts';
+import { type Outcome, tryPort } from '../../lib/port.ts';
+import { type Params, param } from '../../params.ts';
+import type { ClientRecord } from '../../ports.ts';
+import { requestedScopes } from '../../rules/scope.ts';
+import { newGrantId } from '../../tokens.ts';
+import { grantTokens, mintPair, type TokenResponse, tokenResponse } from './issue.ts';
+
+/**
+ * RFC 6749 section 4.4: client credentials, for confidential clients. Every
+ * token is a grant of its own; no refresh token.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ */
+export async function clientCredentials(
+  ctx: Context,
+  client: ClientRecord,
+  params: Params,
+): Outcome<TokenResponse> {
+  if (client.tokenEndpointAuthMethod === 'none') {
+    return err(oauthError('unauthorized_client', 'Public clients may not use client credentials.'));
+  }
+  const scopes = requestedScopes(param(params, 'scope'), client, ctx.config.scopes);
+  if (scopes.isErr()) return err(scopes.error);
+  const grantId = newGrantId(ctx.crypto);
+  const now = ctx.clock.now();
+  const minted = await mintPair(ctx, grantId, false);
+  if (minted.isErr()) return err(minted.error);
+  const [access] = minted.value;
+  const tokens = grantTokens(
+    ctx,
+    {
+      grantId,
+      clientId: client.id,
+      subject: undefined,
+      grantScopes: scopes.value,
+      accessScopes: scopes.value,
+    },
+    access,
+    undefined,
+    now,
+  );
+  const issued = await tryPort('GrantStore.issueTokens', () => ctx.store.issueTokens(tokens.issue));
+  if (issued.isErr()) return err(issued.error);
+  if (issued.value.status !== 'issued') {
+    return err(oauthError('server_error', 'The server encountered an unexpected error.'));
+  }
+  if (ctx.onGrantEvent !== undefined) {
+    const clientId = client.id;
+    const failed =
+      (await emit(ctx, { type: 'grant.created', grantId, at: now, clientId, scopes: scopes.value })) ??
+      (await emit(ctx, {
+        type: 'tokens.issued',
+        grantId,
+        at: now,
+        clientId,
+        scopes: scopes.value,
+        grantType: 'client_credentials',
+        refreshToken: false,
+      }));
+    if (failed !== undefined) return err(failed);
+  }
+  return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value));
+}

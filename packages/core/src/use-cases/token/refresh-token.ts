@@ -1,0 +1,145 @@
+import { err, ok } from 'neverthrow';
+import { base64url } from '../../crypto.ts';
+import { oauthError } from '../../errors.ts';
+import { type Context, emit } from '../../lib/context.ts';
+import { type Outcome, tryPort } from '../../lib/port.ts';
+import { type Params, param } from '../../params.ts';
+import type { ClientRecord, RefreshRotation, RefreshTokenRecord, TokenKey } from '../../ports.ts';
+import { checkRefreshToken, invalidRefresh, reuseDecision } from '../../rules/refresh-token.ts';
+import { narrowScopes } from '../../rules/scope.ts';
+import { deriveToken, type MintedToken, mintToken, parseToken } from '../../tokens.ts';
+import { grantTokens, type TokenResponse, tokenResponse } from './issue.ts';
+import { revokeReplayed } from './replay.ts';
+
+/** The successor tokens of a rotation: derived from the old token and a nonce (grace window), or fresh. */
+function successors(
+  ctx: Context,
+  grantId: string,
+  oldToken: string,
+  nonce: string | undefined,
+): Outcome<readonly [MintedToken, MintedToken]> {
+  const make = (kind: 'access_token' | 'refresh_token') =>
+    nonce === undefined
+      ? mintToken(ctx.crypto, kind, grantId)
+      : deriveToken(ctx.crypto, kind, grantId, oldToken, nonce);
+  return tryPort('CryptoPort.sha256', async () => {
+    const access = await make('access_token');
+    return [access, await make('refresh_token')] as const;
+  });
+}
+
+/**
+ * A refresh token that was already rotated: a retry inside the client's grace
+ * window gets the same successor again (re-derived, and it must still be the
+ * live one); anything else is reuse, and the whole grant is revoked.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+ */
+async function onReuse(
+  ctx: Context,
+  client: ClientRecord,
+  token: string,
+  key: TokenKey,
+  record: RefreshTokenRecord,
+  now: number,
+): Outcome<TokenResponse> {
+  const rotation = record.rotation;
+  const decision = rotation === undefined ? { kind: 'reuse' as const } : reuseDecision(rotation, client, now);
+  const reused = (detail: string) =>
+    revokeReplayed(
+      ctx,
+      { grantId: key.grantId, clientId: client.id, credential: 'refresh_token' },
+      now,
+      invalidRefresh(detail),
+    );
+  if (rotation === undefined || decision.kind === 'reuse')
+    return reused('refresh token reused: grant revoked');
+  const derived = await successors(ctx, key.grantId, token, decision.nonce);
+  if (derived.isErr()) return err(derived.error);
+  const [access, next] = derived.value;
+  if (next.key.hash !== rotation.successor.hash) return err(invalidRefresh());
+  const live = await tryPort('GrantStore.findRefreshToken', () => ctx.store.findRefreshToken(next.key));
+  if (live.isErr()) return err(live.error);
+  return live.value === undefined || live.value.rotation !== undefined
+    ? reused('grace retry after the successor was used')
+    : ok(tokenResponse(access.value, rotation.accessExpiresAt, now, rotation.accessScopes, next.value));
+}
+
+/**
+ * RFC 6749 section 6 and RFC 9700 section 4.14: refresh with rotation and
+ * reuse detection. The old token is marked rotated and its successors stored
+ * in one atomic step; a second use of it revokes the grant, unless the
+ * client's grace window allows a retry.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
+export async function refresh(ctx: Context, client: ClientRecord, params: Params): Outcome<TokenResponse> {
+  const token = param(params, 'refresh_token');
+  if (token === undefined)
+    return err(oauthError('invalid_request', 'The refresh_token parameter is missing.'));
+  const parsed = await tryPort('CryptoPort.sha256', () => parseToken(ctx.crypto, token));
+  if (parsed.isErr()) return err(parsed.error);
+  if (parsed.value === undefined || parsed.value.kind !== 'refresh_token') return err(invalidRefresh());
+  const key = parsed.value.key;
+  const found = await tryPort('GrantStore.findRefreshToken', () => ctx.store.findRefreshToken(key));
+  if (found.isErr()) return err(found.error);
+  const now = ctx.clock.now();
+  const checked = checkRefreshToken(found.value, client, now);
+  if (checked.isErr()) return err(checked.error);
+  const record = checked.value;
+  if (record.rotation !== undefined) return onReuse(ctx, client, token, key, record, now);
+  const scopes = narrowScopes(param(params, 'scope'), record.scopes);
+  if (scopes.isErr()) return err(scopes.error);
+  const graceful = (client.refreshTokenGraceSeconds ?? 0) > 0;
+  const nonce = graceful ? base64url(ctx.crypto.randomBytes(32)) : undefined;
+  const minted = await successors(ctx, key.grantId, token, nonce);
+  if (minted.isErr()) return err(minted.error);
+  const [access, next] = minted.value;
+  const tokens = grantTokens(
+    ctx,
+    {
+      grantId: key.grantId,
+      clientId: client.id,
+      subject: record.subject,
+      grantScopes: record.scopes,
+      accessScopes: scopes.value,
+    },
+    access,
+    next,
+    now,
+  );
+  const rotation: RefreshRotation =
+    nonce === undefined
+      ? {
+          rotatedAt: now,
+          successor: next.key,
+          accessScopes: scopes.value,
+          accessExpiresAt: tokens.accessExpiresAt,
+        }
+      : {
+          rotatedAt: now,
+          successor: next.key,
+          accessScopes: scopes.value,
+          accessExpiresAt: tokens.accessExpiresAt,
+          nonce,
+        };
+  const rotated = await tryPort('GrantStore.rotateRefreshToken', () =>
+    ctx.store.rotateRefreshToken(key, rotation, tokens.issue),
+  );
+  if (rotated.isErr()) return err(rotated.error);
+  const outcome = rotated.value;
+  if (outcome.status === 'reused') return onReuse(ctx, client, token, key, outcome.record, now);
+  if (outcome.status !== 'rotated') return err(invalidRefresh());
+  if (ctx.onGrantEvent !== undefined) {
+    const failed = await emit(ctx, {
+      type: 'tokens.refreshed',
+      grantId: key.grantId,
+      at: now,
+      clientId: client.id,
+      subject: record.subject,
+      scopes: scopes.value,
+    });
+    if (failed !== undefined) return err(failed);
+  }
+  return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value, next.value));
+}
