@@ -2,8 +2,8 @@ import {
   createHandler,
   createInteractions,
   type Decision,
+  type FetchHandler,
   type InteractCallback,
-  type ProviderHandler,
   statusOf,
   verifyBearer,
 } from '@kraikub/adapter-http';
@@ -46,7 +46,7 @@ export interface ProviderAppOptions {
 
 export interface ProviderApp {
   readonly server: AuthorizationServer;
-  readonly handler: ProviderHandler;
+  readonly handler: FetchHandler;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AccessTokenInfo, AuthorizationServer } from '@kraikub/core';
-import { forgetLastInput, quoted, statusOf } from './lib/http.ts';
+import { forgetLastInput, quoted } from './lib/http.ts';
+import { statusOf } from './lib/status.ts';
 
 /** The outcome of {@link verifyBearer}: the token's info, or the `Response` to send. */
 export type BearerResult =

@@ -1,12 +1,11 @@
-import type { AuthorizationServer, OAuthError } from '@kraikub/core';
+import { type AuthorizationServer, type OAuthError, oauthError } from '@kraikub/core';
 import { authorizationEndpoint, type InteractCallback } from './endpoints/authorization.ts';
-import { formEndpoint } from './endpoints/form-endpoints.ts';
+import { emptyAnswer, type FormEndpoint, formEndpoint, jsonAnswer } from './endpoints/form-endpoints.ts';
 import type { Interactions } from './interactions.ts';
 import { type ErrorPageRenderer, errorPage } from './lib/html.ts';
 import {
   BodyReadError,
   type EndpointResult,
-  failureOf,
   forgetLastInput,
   type HttpInput,
   type HttpOutput,
@@ -15,6 +14,8 @@ import {
   tooLarge,
   toResponse,
 } from './lib/http.ts';
+import { linkRouter, type Router } from './lib/router-link.ts';
+import { errorJson, failureOf, statusOf } from './lib/status.ts';
 
 /** What {@link HandlerOptions.sourceOf} reads of a request. */
 export interface RequestSource {
@@ -70,17 +71,8 @@ export interface RequestInfo {
   readonly remoteAddress?: string | undefined;
 }
 
-/** A Fetch API handler: `(request) => Promise<Response>`. */
+/** A Fetch API handler: `(request) => Promise<Response>`, with optional facts about the request. */
 export type FetchHandler = (request: Request, info?: RequestInfo) => Promise<Response>;
-
-/** The runtime-neutral core of the handler: plain data in, plain data (or a host Response) out. */
-export type Router = (input: HttpInput) => Promise<EndpointResult | undefined>;
-
-/** Where the handler keeps its router, for the `node:http` bridge's fast path. */
-export const routerOf: unique symbol = Symbol.for('kraikub.adapter-http.router');
-
-/** A {@link FetchHandler} that also carries its {@link Router}. */
-export type ProviderHandler = FetchHandler & { readonly [routerOf]: Router };
 
 function pathOf(url: string): string {
   return new URL(url).pathname;
@@ -89,31 +81,27 @@ function pathOf(url: string): string {
 /** How long a caller refused by the caps on pending interactions is asked to wait. */
 const retryAfterSeconds = 60;
 
+/** One endpoint: it answers whatever reaches its path. */
+type Route = (input: HttpInput) => Promise<EndpointResult>;
+
 /**
- * The routing table: endpoint paths from the server's metadata, plus the
- * RFC 8414 well-known path (issuer path appended after it).
+ * The routing table, built once: each endpoint path (from the server's
+ * metadata, plus the RFC 8414 well-known path with the issuer's path
+ * appended) mapped to its endpoint. A request is looked up once; anything
+ * else is the host's.
  */
 export function createRouter(server: AuthorizationServer, options: HandlerOptions): Router {
   const meta = server.metadata();
   const issuerPath = pathOf(meta.issuer).replace(/\/$/, '');
-  const paths = {
-    authorization: pathOf(meta.authorization_endpoint),
-    token: pathOf(meta.token_endpoint),
-    revocation: pathOf(meta.revocation_endpoint),
-    introspection: pathOf(meta.introspection_endpoint),
-    metadata: `/.well-known/oauth-authorization-server${issuerPath}`,
-  };
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   const realm = options.realm ?? meta.issuer;
   const report = (endpoint: string) => (error: unknown) => options.onError?.({ endpoint, error });
-  const metadataBody = JSON.stringify(meta);
-  // Built once, not per request.
-  const formOptions = (endpoint: string) => ({ maxBodyBytes, realm, onError: report(endpoint) });
-  const tokenOptions = formOptions('token');
-  const introspectionOptions = formOptions('introspection');
-  const revocationOptions = formOptions('revocation');
   const page = pageWith(options.errorPage);
-  const authorizationOptions = {
+  const form = <T>(name: string, endpoint: FormEndpoint<T>): Route => {
+    const settings = { maxBodyBytes, realm, onError: report(name) };
+    return (input) => formEndpoint(endpoint, input, settings);
+  };
+  const authorization = {
     interactions: options.interactions,
     interact: options.interact,
     maxBodyBytes,
@@ -121,37 +109,41 @@ export function createRouter(server: AuthorizationServer, options: HandlerOption
     sourceOf: options.sourceOf ?? ((input: RequestSource) => input.remoteAddress),
     retryAfterSeconds,
   };
+  const metadataBody = JSON.stringify(meta);
 
-  return async (input) => {
-    const path = input.pathname;
-    try {
-      return await route(input, path);
-    } finally {
-      forgetLastInput();
-    }
-  };
-
-  async function route(input: HttpInput, path: string): Promise<EndpointResult | undefined> {
-    try {
-      if (path === paths.token) return await formEndpoint(server, 'token', input, tokenOptions);
-      if (path === paths.introspection) {
-        return await formEndpoint(server, 'introspection', input, introspectionOptions);
-      }
-      if (path === paths.revocation) {
-        return await formEndpoint(server, 'revocation', input, revocationOptions);
-      }
-      if (path === paths.authorization) {
+  const routes = new Map<string, Route>([
+    [
+      pathOf(meta.token_endpoint),
+      form('token', { call: (r) => server.token(r), respond: jsonAnswer, alwaysChallenge: false }),
+    ],
+    [
+      pathOf(meta.revocation_endpoint),
+      form('revocation', { call: (r) => server.revoke(r), respond: emptyAnswer, alwaysChallenge: false }),
+    ],
+    [
+      pathOf(meta.introspection_endpoint),
+      form('introspection', {
+        call: (r) => server.introspect(r),
+        respond: jsonAnswer,
+        alwaysChallenge: true,
+      }),
+    ],
+    [
+      pathOf(meta.authorization_endpoint),
+      async (input) => {
         try {
-          return await authorizationEndpoint(server, input, authorizationOptions);
+          return await authorizationEndpoint(server, input, authorization);
         } catch (cause) {
           if (cause instanceof BodyReadError) return page(400, 'invalid_request', cause.message);
           report('authorization')(cause);
           // The interaction store failing (Redis down) is transient: 503, like the other endpoints.
-          const failure = failureOf(cause);
-          return page(failure.status, failure.error, failure.description);
+          return errorPageOf(page, failureOf(cause, 'the authorization endpoint'));
         }
-      }
-      if (path === paths.metadata) {
+      },
+    ],
+    [
+      `/.well-known/oauth-authorization-server${issuerPath}`,
+      async (input) => {
         if (input.method !== 'GET' && input.method !== 'HEAD') {
           return json(
             405,
@@ -169,21 +161,24 @@ export function createRouter(server: AuthorizationServer, options: HandlerOption
           },
           body: metadataBody,
         };
-      }
-      return undefined;
+      },
+    ],
+  ]);
+
+  return async (input) => {
+    const route = routes.get(input.pathname);
+    if (route === undefined) return undefined;
+    try {
+      return await route(input);
     } catch (cause) {
-      if (cause instanceof BodyReadError) {
-        return json(400, { error: 'invalid_request', error_description: cause.message }, { ...noStore });
-      }
-      report(path)(cause);
-      const failure = failureOf(cause);
-      return json(
-        failure.status,
-        { error: failure.error, error_description: failure.description },
-        { ...noStore },
-      );
+      if (cause instanceof BodyReadError)
+        return errorJson(oauthError('invalid_request', cause.message), realm);
+      report(input.pathname)(cause);
+      return errorJson(failureOf(cause, input.pathname), realm);
+    } finally {
+      forgetLastInput();
     }
-  }
+  };
 }
 
 type Page = (
@@ -196,6 +191,11 @@ type Page = (
 /** Error pages rendered by the host's renderer (or the library's). */
 function pageWith(render: ErrorPageRenderer | undefined): Page {
   return (status, error, description, headers) => errorPage(status, error, description, render, headers);
+}
+
+/** The page of an OAuth error, with the status the table gives it. */
+function errorPageOf(page: Page, error: OAuthError): HttpOutput {
+  return page(statusOf(error), error.error, error.description);
 }
 
 const decoder = new TextDecoder();
@@ -275,9 +275,10 @@ function wantsHtml(request: Request): boolean {
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3
  */
-export function createHandler(server: AuthorizationServer, options: HandlerOptions): ProviderHandler {
+export function createHandler(server: AuthorizationServer, options: HandlerOptions): FetchHandler {
   const router = createRouter(server, options);
   const page = pageWith(options.errorPage);
+  const realm = options.realm ?? server.config.issuer;
   const fallback =
     options.fallback ??
     (() =>
@@ -288,21 +289,13 @@ export function createHandler(server: AuthorizationServer, options: HandlerOptio
       return await fallback(request);
     } catch (cause) {
       options.onError?.({ endpoint: 'fallback', error: cause });
-      const failure = failureOf(cause);
-      return toResponse(
-        wantsHtml(request)
-          ? page(failure.status, failure.error, failure.description)
-          : json(
-              failure.status,
-              { error: failure.error, error_description: failure.description },
-              { ...noStore },
-            ),
-      );
+      const failure = failureOf(cause, 'the host route');
+      return toResponse(wantsHtml(request) ? errorPageOf(page, failure) : errorJson(failure, realm));
     }
   };
   const handler = async (request: Request, info?: RequestInfo): Promise<Response> => {
     const result = await router(inputFromRequest(request, info));
     return result === undefined ? host(request) : toResponse(result);
   };
-  return Object.assign(handler, { [routerOf]: router });
+  return linkRouter(handler, router);
 }

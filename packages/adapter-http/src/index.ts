@@ -8,7 +8,7 @@
 export type { BearerOptions, BearerResult } from './bearer.ts';
 export { requireScopes, verifyBearer } from './bearer.ts';
 export type { InteractCallback, InteractionContext } from './endpoints/authorization.ts';
-export type { FetchHandler, HandlerOptions, ProviderHandler, RequestInfo, RequestSource } from './handler.ts';
+export type { FetchHandler, HandlerOptions, RequestInfo, RequestSource } from './handler.ts';
 export { createHandler } from './handler.ts';
 export type {
   Completion,
@@ -21,4 +21,4 @@ export type {
 export { createInteractions, defaultInteractionLimits } from './interactions.ts';
 export type { ErrorPageContext, ErrorPageRenderer } from './lib/html.ts';
 export { escapeHtml } from './lib/html.ts';
-export { statusOf } from './lib/http.ts';
+export { statusOf } from './lib/status.ts';

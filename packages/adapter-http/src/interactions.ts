@@ -4,14 +4,15 @@ import {
   base64url,
   type Clock,
   type CryptoPort,
-  sha256Base64url,
   type InteractionLimits,
   type InteractionRecord,
   type InteractionStore,
+  type OAuthError,
+  sha256Base64url,
   systemClock,
   webCrypto,
 } from '@kraikub/core';
-import { failureOf, statusOf } from './lib/http.ts';
+import { failureOf, statusOf } from './lib/status.ts';
 
 /** The host's decision about a pending authorization request. */
 export type Decision =
@@ -46,6 +47,11 @@ export type InteractionFailure =
 
 /** The default caps on pending interactions (see {@link InteractionsOptions.limits}). */
 export const defaultInteractionLimits: InteractionLimits = { total: 10_000, perSource: 100 };
+
+/** An interaction that could not complete, as the status table answers it. */
+function failed(error: OAuthError): InteractionFailure {
+  return { kind: 'failed', status: statusOf(error), error: error.error, description: error.description };
+}
 
 /** Options of {@link createInteractions}. */
 export interface InteractionsOptions {
@@ -133,7 +139,9 @@ export function createInteractions(server: AuthorizationServer, options: Interac
       const given = context?.source;
       // A digest: fixed length whatever the host passes (a proxy header can be anything).
       const source =
-        typeof given === 'string' && given !== '' ? await sha256Base64url(crypto, `source:${given}`) : undefined;
+        typeof given === 'string' && given !== ''
+          ? await sha256Base64url(crypto, `source:${given}`)
+          : undefined;
       const record: InteractionRecord =
         source === undefined
           ? { request, createdAt: now, expiresAt: now + ttlMs }
@@ -152,7 +160,7 @@ export function createInteractions(server: AuthorizationServer, options: Interac
         record = await store.consumeInteraction(await keyOf(interactionId));
       } catch (cause) {
         // A store failure is the server's problem, never the user's: nothing was issued.
-        return { kind: 'failed', ...failureOf(cause) };
+        return failed(failureOf(cause, 'InteractionStore.consumeInteraction'));
       }
       if (record === undefined) return { kind: 'not_found' };
       if (decision.type === 'deny')
@@ -168,8 +176,7 @@ export function createInteractions(server: AuthorizationServer, options: Interac
           ? { location: url, request: record.request }
           : { location: url, grantId, request: record.request };
       }
-      const error = result.error;
-      return { kind: 'failed', status: statusOf(error), error: error.error, description: error.description };
+      return failed(result.error);
     },
   };
 }

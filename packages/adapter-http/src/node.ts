@@ -7,8 +7,11 @@ import {
   STATUS_CODES,
 } from 'node:http';
 import { type Duplex, Readable } from 'node:stream';
-import { type FetchHandler, type Router, routerOf } from './handler.ts';
+import { portFailure } from '@kraikub/core';
+import type { FetchHandler } from './handler.ts';
 import { BodyReadError, type HttpInput, type HttpOutput, json, noStore, tooLarge } from './lib/http.ts';
+import { routerOf } from './lib/router-link.ts';
+import { errorJson } from './lib/status.ts';
 import {
   type AsteriskTarget,
   type CheckedTarget,
@@ -174,11 +177,7 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
 }
 
 /** The last-resort answer when writing a response failed half-way or a bug escaped: never a crash. */
-const crashed = json(
-  500,
-  { error: 'server_error', error_description: 'The server encountered an unexpected error.' },
-  { ...noStore },
-);
+const crashed = errorJson(portFailure(new Error('the node bridge failed'), 'toNodeHandler'), '');
 
 function fail(res: ServerResponse): void {
   try {
@@ -228,7 +227,7 @@ function refuse(res: ServerResponse, check: RejectedTarget | AsteriskTarget): vo
  * ```
  */
 export function toNodeHandler(handler: FetchHandler): NodeHandler {
-  const router: Router | undefined = (handler as { [routerOf]?: Router })[routerOf];
+  const router = routerOf(handler);
   const serve = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => {
     const target = targetOf(req);
     if (target.kind !== 'origin') return refuse(res, target);

@@ -161,3 +161,42 @@ export function isOAuthError(value: unknown): value is OAuthError {
     typeof (value as { description?: unknown }).description === 'string'
   );
 }
+
+/**
+ * Whether a failure is transient (worth retrying later): a
+ * {@link StorageUnavailableError}, or any error with `transient: true`.
+ * Decided here once for every layer.
+ */
+export function isTransient(cause: unknown): boolean {
+  return typeof cause === 'object' && cause !== null && (cause as { transient?: unknown }).transient === true;
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
+  return String(cause);
+}
+
+/**
+ * The error a failed port call (or a host hook, or any code the provider
+ * depends on) becomes, decided once: `temporarily_unavailable` when the
+ * failure is {@link isTransient}, `server_error` otherwise. What failed and
+ * why go into the developer-only `detail`; the description never says.
+ *
+ * @example
+ * ```ts
+ * import { portFailure, StorageUnavailableError } from '@kraikub/core';
+ * portFailure(new StorageUnavailableError('redis: timed out'), 'GrantStore.findCode').error;
+ * // 'temporarily_unavailable'
+ * ```
+ */
+export function portFailure(
+  cause: unknown,
+  what: string,
+): OAuthErrorOf<'server_error'> | OAuthErrorOf<'temporarily_unavailable'> {
+  const detail = `${what} failed: ${describeCause(cause)}`;
+  return isTransient(cause)
+    ? oauthError('temporarily_unavailable', 'The service is temporarily unavailable. Try again later.', {
+        detail,
+      })
+    : oauthError('server_error', 'The server encountered an unexpected error.', { detail });
+}

@@ -27,7 +27,15 @@ export type {
   OAuthErrorCode,
   OAuthErrorOf,
 } from './errors.ts';
-export { invalidClient, isOAuthError, oauthError, StorageUnavailableError, withRedirect } from './errors.ts';
+export {
+  invalidClient,
+  isOAuthError,
+  isTransient,
+  oauthError,
+  portFailure,
+  StorageUnavailableError,
+  withRedirect,
+} from './errors.ts';
 export type {
   GrantCreatedEvent,
   GrantEvent,

@@ -6,9 +6,9 @@ import {
   type HttpOutput,
   htmlSecurityHeaders,
   redirect,
-  statusOf,
   tooLarge,
 } from '../lib/http.ts';
+import { statusOf } from '../lib/status.ts';
 
 /** What the host's interaction callback gets. */
 export interface InteractionContext {

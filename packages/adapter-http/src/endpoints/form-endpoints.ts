@@ -1,9 +1,14 @@
-import type { AuthorizationServer, EndpointRequest, OAuthError } from '@kraikub/core';
+import type { EndpointRequest, OAuthError } from '@kraikub/core';
 import type { ResultAsync } from 'neverthrow';
-import { type EndpointResult, errorJson, type HttpInput, json, noStore, tooLarge } from '../lib/http.ts';
-
-/** The form-POST endpoints: token, revocation, introspection. */
-export type FormEndpoint = 'token' | 'revocation' | 'introspection';
+import {
+  type EndpointResult,
+  type HttpInput,
+  type HttpOutput,
+  json,
+  noStore,
+  tooLarge,
+} from '../lib/http.ts';
+import { errorJson } from '../lib/status.ts';
 
 /** The headers of every successful token and introspection response (shared, never mutated). */
 const jsonNoStore: Readonly<Record<string, string>> = Object.freeze({
@@ -41,16 +46,35 @@ function isRequest(value: EndpointRequest | EndpointResult): value is EndpointRe
   return 'params' in value;
 }
 
+/** One of the form-POST endpoints: what it asks core, and how it answers. */
+export interface FormEndpoint<T> {
+  /** The use case. */
+  readonly call: (request: EndpointRequest) => ResultAsync<T, OAuthError>;
+  /** The successful answer. */
+  readonly respond: (value: T) => HttpOutput;
+  /** Whether an unauthenticated caller always gets a 401 challenge (RFC 7662 section 2.3). */
+  readonly alwaysChallenge: boolean;
+}
+
+/** A 200 JSON answer with `no-store`. */
+export const jsonAnswer = (value: unknown): HttpOutput => ({
+  status: 200,
+  headers: jsonNoStore,
+  body: JSON.stringify(value),
+});
+
+/** A 200 empty answer with `no-store` (RFC 7009 section 2.2). */
+export const emptyAnswer = (): HttpOutput => ({ status: 200, headers: { ...noStore }, body: '' });
+
 /**
- * Runs one of the form endpoints.
+ * Runs one of the form endpoints: token, revocation, introspection.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
  */
-export async function formEndpoint(
-  server: AuthorizationServer,
-  endpoint: FormEndpoint,
+export async function formEndpoint<T>(
+  endpoint: FormEndpoint<T>,
   input: HttpInput,
   options: {
     readonly maxBodyBytes: number;
@@ -60,17 +84,10 @@ export async function formEndpoint(
 ): Promise<EndpointResult> {
   const form = await readForm(input, options.maxBodyBytes);
   if (!isRequest(form)) return form;
-  const run: ResultAsync<unknown, OAuthError> =
-    endpoint === 'token'
-      ? server.token(form)
-      : endpoint === 'revocation'
-        ? server.revoke(form)
-        : server.introspect(form);
-  const result = await run;
+  const result = await endpoint.call(form);
   if (result.isErr()) {
     options.onError(result.error);
-    return errorJson(result.error, options.realm, endpoint === 'introspection');
+    return errorJson(result.error, options.realm, endpoint.alwaysChallenge);
   }
-  if (endpoint === 'revocation') return { status: 200, headers: { ...noStore }, body: '' };
-  return { status: 200, headers: jsonNoStore, body: JSON.stringify(result.value) };
+  return endpoint.respond(result.value);
 }

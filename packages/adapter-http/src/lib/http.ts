@@ -1,5 +1,3 @@
-import type { OAuthError } from '@kraikub/core';
-
 /** Marks a body that exceeded the cap. */
 export const tooLarge: unique symbol = Symbol('too large');
 
@@ -45,58 +43,6 @@ export const htmlSecurityHeaders: Readonly<Record<string, string>> = {
 /** Headers on every token, revocation and introspection response (RFC 6749 section 5.1). */
 export const noStore: Readonly<Record<string, string>> = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
-/**
- * The HTTP status of an OAuth error: 400 by default; 401 for
- * `invalid_client` when the client used HTTP Basic (RFC 6749 section 5.2:
- * it then MUST be 401 with `WWW-Authenticate`); 500 for `server_error`;
- * 503 for `temporarily_unavailable`.
- *
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
- */
-export function statusOf(error: OAuthError): number {
-  switch (error.error) {
-    case 'invalid_client':
-      return error.basicAuth ? 401 : 400;
-    case 'server_error':
-      return 500;
-    case 'temporarily_unavailable':
-      return 503;
-    default:
-      return 400;
-  }
-}
-
-/**
- * Whether a thrown store failure is transient (core's `StorageUnavailableError`,
- * or any error with `transient: true`): answered 503, not 500.
- */
-export function isTransient(cause: unknown): boolean {
-  return (cause as { transient?: unknown } | null)?.transient === true;
-}
-
-/** What an exception becomes for a client: the status, the RFC error code and a safe description. */
-export interface Failure {
-  readonly status: 500 | 503;
-  readonly error: 'server_error' | 'temporarily_unavailable';
-  readonly description: string;
-}
-
-const unavailable: Failure = {
-  status: 503,
-  error: 'temporarily_unavailable',
-  description: 'The service is temporarily unavailable. Try again later.',
-};
-const unexpected: Failure = {
-  status: 500,
-  error: 'server_error',
-  description: 'The server encountered an unexpected error.',
-};
-
-/** A thrown store failure as a client sees it: 503 when transient, 500 otherwise; never its message. */
-export function failureOf(cause: unknown): Failure {
-  return isTransient(cause) ? unavailable : unexpected;
-}
-
 /** The client's body could not be read (the connection broke mid-body): the client's problem, a 400. */
 export class BodyReadError extends Error {
   override readonly name = 'BodyReadError';
@@ -114,23 +60,6 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 /** Escapes a string for a quoted-string in a `WWW-Authenticate` header (ASCII already). */
 export function quoted(text: string): string {
   return `"${text.replace(/[\\"]/g, '')}"`;
-}
-
-/**
- * The JSON error response of the token, revocation and introspection
- * endpoints (RFC 6749 section 5.2). `invalid_client` is a 401 with a Basic
- * challenge when the client used HTTP Basic, and always at the introspection
- * endpoint (`alwaysChallenge`), where an unauthenticated caller is refused
- * with 401 (RFC 7662 section 2.3).
- */
-export function errorJson(error: OAuthError, realm: string, alwaysChallenge = false): HttpOutput {
-  const headers: Record<string, string> = { ...noStore };
-  let status = statusOf(error);
-  if (error.error === 'invalid_client' && (error.basicAuth || alwaysChallenge)) {
-    status = 401;
-    headers['www-authenticate'] = `Basic realm=${quoted(realm)}, charset="UTF-8"`;
-  }
-  return json(status, { error: error.error, error_description: error.description }, headers);
 }
 
 /** A plain redirect. */

@@ -3,7 +3,7 @@
  * and the steps of a real flow (authorize, approve, exchange, refresh,
  * introspect) driven through it.
  */
-import { createHandler, createInteractions, type ProviderHandler } from '@kraikub/adapter-http';
+import { createHandler, createInteractions, type FetchHandler } from '@kraikub/adapter-http';
 import { MemoryClientStore } from '@kraikub/adapter-memory';
 import {
   type AuthorizationServer,
@@ -11,8 +11,8 @@ import {
   type ClientStore,
   createAuthorizationServer,
   type GrantStore,
-  sha256Base64url,
   type InteractionStore,
+  sha256Base64url,
   webCrypto,
 } from '@kraikub/core';
 
@@ -38,7 +38,7 @@ export const basic = `Basic ${btoa(`${CLIENT_ID}:${CLIENT_SECRET}`)}`;
 
 export interface TestProvider {
   readonly server: AuthorizationServer;
-  readonly handler: ProviderHandler;
+  readonly handler: FetchHandler;
 }
 
 /** A provider on the given grant store (and client and interaction stores). */

@@ -1,9 +1,8 @@
 import { err, ok, ResultAsync } from 'neverthrow';
 import type { AuthorizationServerConfig } from '../config.ts';
-import type { OAuthError } from '../errors.ts';
+import { type OAuthError, portFailure } from '../errors.ts';
 import type { GrantEvent, GrantEventListener } from '../events.ts';
 import type { ClientStore, Clock, CryptoPort, GrantStore } from '../ports.ts';
-import { portFailure } from './port.ts';
 
 /** Everything a use case needs: validated config and the ports. */
 export interface Context {

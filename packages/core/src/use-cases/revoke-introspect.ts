@@ -1,9 +1,9 @@
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import type { EndpointRequest } from '../endpoint.ts';
-import { invalidClient, type OAuthError, oauthError } from '../errors.ts';
+import { invalidClient, type OAuthError, oauthError, portFailure } from '../errors.ts';
 import { authenticate } from '../lib/client-authentication.ts';
 import { type Context, emitting, grantRetention } from '../lib/context.ts';
-import { callPort, portFailure } from '../lib/port.ts';
+import { callPort } from '../lib/port.ts';
 import { normalizeParams, type Params, repeated } from '../params.ts';
 import type { AccessTokenRecord, RefreshTokenRecord } from '../ports.ts';
 import { type ParsedToken, parseToken } from '../tokens.ts';
