@@ -147,6 +147,10 @@ const html = (body: string, status = 200, headers: Record<string, string> = {}) 
 const seeOther = (location: string, headers: Record<string, string> = {}) =>
   new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store', ...headers } });
 
+/** Every error answer carries no-store, like the library's own. */
+const notFound = () =>
+  Response.json({ error: 'not_found' }, { status: 404, headers: { 'cache-control': 'no-store' } });
+
 async function formOf(request: Request): Promise<URLSearchParams | undefined> {
   const type = request.headers.get('content-type') ?? '';
   if (!type.startsWith('application/x-www-form-urlencoded')) return undefined;
@@ -389,7 +393,7 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
       const auth = await verifyBearer(server, request, { scopes: ['profile'] });
       if (!auth.ok) return auth.response;
       const user = auth.token.subject === undefined ? undefined : users.byId(auth.token.subject);
-      if (user === undefined) return Response.json({ error: 'not_found' }, { status: 404 });
+      if (user === undefined) return notFound();
       return Response.json(
         {
           sub: user.id,
@@ -409,7 +413,7 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
         ),
       );
     }
-    return Response.json({ error: 'not_found' }, { status: 404 });
+    return notFound();
   };
 
   const handler = createHandler(server, {

@@ -280,8 +280,9 @@ const parserStatus: Readonly<Record<string, number>> = {
  * request line, oversized headers) gets a plain 400 (408, 431) with
  * `Cache-Control: no-store` and the connection closed, instead of Node's bare
  * answer; a missing `Host` reaches the handler, which answers it the same way
- * as any other malformed request. Every request goes through
- * {@link toNodeHandler}.
+ * as any other malformed request; an `Expect` other than `100-continue` is a
+ * 417 with `no-store`; a client that half-closes after its request still gets
+ * its answer. Every request goes through {@link toNodeHandler}.
  *
  * @example
  * ```ts
@@ -297,6 +298,18 @@ export function createNodeServer(handler: FetchHandler, options: NodeServerOptio
     { headersTimeout: 20_000, requestTimeout: 60_000, ...options, requireHostHeader: false },
     (req, res) => listener(req, res),
   );
+  // A client may half-close its side once its request is sent (RFC 9112 section 9.6); Node
+  // would then drop the connection before an asynchronous answer is written.
+  // (`httpAllowHalfOpen` is how node:http's own server decides; it is not in @types/node.)
+  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  // RFC 9110 section 10.1.1: an expectation other than 100-continue is a 417, with no-store.
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    writeOutput(
+      res,
+      json(417, { error: 'invalid_request', error_description: 'The expectation cannot be met.' }, noStore),
+      true,
+    );
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (
       !socket.writable ||

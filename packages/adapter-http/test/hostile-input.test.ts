@@ -25,22 +25,26 @@ describe('the node bridge: every request is isolated, nothing it carries ends th
   });
 
   test.each([
-    ['an asterisk target with GET', 'GET * HTTP/1.1', ['Host: localhost'], 400],
-    ['an authority-form target', 'GET localhost:80 HTTP/1.1', ['Host: localhost'], 400],
-    ['an absolute target with userinfo', 'GET http://u:p@localhost/ HTTP/1.1', ['Host: localhost'], 400],
-    ['an unterminated IPv6 Host', 'GET / HTTP/1.1', ['Host: [::1'], 400],
-    ['a Host with a space', 'GET / HTTP/1.1', ['Host: a b'], 400],
-    ['a Host with an impossible port', 'GET / HTTP/1.1', ['Host: localhost:99999'], 400],
-    ['a Host with userinfo', 'GET / HTTP/1.1', ['Host: user@localhost'], 400],
-    ['an HTTP/1.1 request without Host', 'GET / HTTP/1.1', [], 400],
-    ['two Host headers', 'GET / HTTP/1.1', ['Host: localhost', 'Host: evil.example'], 400],
-    ['TRACE', 'TRACE / HTTP/1.1', ['Host: localhost'], 501],
-    ['TRACE on a provider endpoint', 'TRACE /token HTTP/1.1', ['Host: localhost'], 501],
-    ['a bad Host on a provider endpoint', 'POST /token HTTP/1.1', ['Host: [::1', 'Content-Length: 0'], 400],
+    ['an asterisk target with GET', 400, 'GET * HTTP/1.1', ['Host: localhost']],
+    ['an authority-form target', 400, 'GET localhost:80 HTTP/1.1', ['Host: localhost']],
+    ['an absolute target with userinfo', 400, 'GET http://u:p@localhost/ HTTP/1.1', ['Host: localhost']],
+    ['an absolute target with a bad host', 400, 'GET http://[::1/ HTTP/1.1', ['Host: localhost']],
+    ['an unterminated IPv6 Host', 400, 'GET / HTTP/1.1', ['Host: [::1']],
+    ['a Host with a space', 400, 'GET / HTTP/1.1', ['Host: a b']],
+    ['a Host with an impossible port', 400, 'GET / HTTP/1.1', ['Host: localhost:99999']],
+    ['a Host with userinfo', 400, 'GET / HTTP/1.1', ['Host: user@localhost']],
+    ['an empty Host', 400, 'GET / HTTP/1.1', ['Host: ']],
+    ['an HTTP/1.1 request without Host', 400, 'GET / HTTP/1.1', []],
+    ['two Host headers', 400, 'GET / HTTP/1.1', ['Host: localhost', 'Host: evil.example']],
+    ['TRACE', 405, 'TRACE / HTTP/1.1', ['Host: localhost']],
+    ['TRACE on a provider endpoint', 405, 'TRACE /token HTTP/1.1', ['Host: localhost']],
+    ['a bad Host on a provider endpoint', 400, 'POST /token HTTP/1.1', ['Host: [::1', 'Content-Length: 0']],
+    ['a malformed request line', 400, 'GET /a b c HTTP/1.1', ['Host: localhost']],
+    ['a bad chunk', 400, 'POST /token HTTP/1.1', ['Host: localhost', 'Transfer-Encoding: chunked', '', 'zz']],
   ])(
     'RFC 9112 §3.2: %s is a %i with no-store, and the server lives on',
-    async (_name, line, headers, status) => {
-      const answer = await request(line, headers);
+    async (_name, status, line, headers) => {
+      const answer = await request(line as string, headers as string[]);
       expect(answer.status).toBe(status);
       expect(answer.headers['cache-control']).toBe('no-store');
       expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_request' });
@@ -48,6 +52,31 @@ describe('the node bridge: every request is isolated, nothing it carries ends th
       expect(after.status).toBe(200);
     },
   );
+
+  test('RFC 9110 §10.1.1: an expectation other than 100-continue is a 417 with no-store', async () => {
+    const answer = await request('GET /.well-known/oauth-authorization-server HTTP/1.1', [
+      'Host: localhost',
+      'Expect: 200-ok',
+    ]);
+    expect(answer.status).toBe(417);
+    expect(answer.headers['cache-control']).toBe('no-store');
+  });
+
+  test('RFC 9112 §9.6: a client that half-closes after its request still gets an asynchronous answer', async () => {
+    // rawRequest half-closes at once; the host route answers only after a timer.
+    const slow = await provider('node', {
+      handler: {
+        fallback: () => new Promise((resolve) => setTimeout(() => resolve(new Response('late')), 50)),
+      },
+    });
+    try {
+      const answer = await rawRequest(slow.port as number, 'GET /slow HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      expect(answer.status).toBe(200);
+      expect(answer.body).toContain('late');
+    } finally {
+      await slow.close();
+    }
+  });
 
   test('RFC 9112 §3.2.2: an absolute-form target is routed by its path', async () => {
     const answer = await request('GET http://localhost/.well-known/oauth-authorization-server HTTP/1.1');

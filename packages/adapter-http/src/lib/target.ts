@@ -21,7 +21,7 @@ export interface CheckedTarget {
 /** Why a request was refused before routing, with the status to answer. */
 export interface RejectedTarget {
   readonly kind: 'rejected';
-  readonly status: 400 | 501;
+  readonly status: 400 | 405;
   readonly description: string;
 }
 
@@ -34,7 +34,7 @@ export type TargetCheck = CheckedTarget | RejectedTarget | AsteriskTarget;
 
 /**
  * Methods no endpoint serves and that a Web `Request` cannot even carry
- * (Fetch forbids them): answered 501 before routing.
+ * (Fetch forbids them): answered 405 before routing.
  *
  * @see https://fetch.spec.whatwg.org/#forbidden-method
  */
@@ -47,7 +47,7 @@ const unsupportedMethods = new Set(['CONNECT', 'TRACE', 'TRACK']);
  */
 const hostPattern = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::([0-9]{1,5}))?$/;
 
-function rejected(status: 400 | 501, description: string): RejectedTarget {
+function rejected(status: 400 | 405, description: string): RejectedTarget {
   return { kind: 'rejected', status, description };
 }
 
@@ -99,10 +99,10 @@ export interface RawRequest {
  * absolute-form targets are accepted (the latter's authority then wins over
  * `Host`, RFC 9112 section 3.2.2); `*` only with OPTIONS; anything else,
  * a missing (HTTP/1.1), repeated or malformed `Host`, is a 400; CONNECT,
- * TRACE and TRACK are a 501.
+ * TRACE and TRACK are a 405.
  */
 export function checkTarget(raw: RawRequest): TargetCheck {
-  if (unsupportedMethods.has(raw.method)) return rejected(501, 'This method is not supported.');
+  if (unsupportedMethods.has(raw.method)) return rejected(405, 'This method is not allowed.');
   const hosts = hostCount(raw.rawHeaders);
   if (hosts > 1) return rejected(400, 'The request has more than one Host header.');
   if (hosts === 0 && raw.httpVersion !== '1.0') return rejected(400, 'The Host header is missing.');
