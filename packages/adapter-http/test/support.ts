@@ -6,9 +6,9 @@ import {
   type AuthorizationServer,
   createAuthorizationServer,
   type GrantStore,
-  sha256Base64url,
   type InteractionLimits,
   type InteractionStore,
+  sha256Base64url,
   webCrypto,
 } from '@kraikub/core';
 import { createHandler, createInteractions, type HandlerOptions, type Interactions } from '../src/index.ts';

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Clock, sha256Base64url, mintToken, newGrantId, webCrypto } from '@kraikub/core';
+import { type Clock, mintToken, newGrantId, sha256Base64url, webCrypto } from '@kraikub/core';
 import { describe, expect, test } from 'vitest';
 import { loadClientsFile, MemoryClientStore, MemoryGrantStore, parseClients } from '../src/index.ts';
 

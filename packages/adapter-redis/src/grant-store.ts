@@ -18,6 +18,14 @@ import type { RedisConnection } from './connection.ts';
 import { asText, CorruptRecordError, decodeRecord, encodeRecord, expiryMs } from './lib/envelope.ts';
 import { checkPrefix, type GrantKeys, grantKeys, isRoutableGrantId, type RecordKind } from './lib/keys.ts';
 import {
+  ConsumeCodeReply,
+  IssueTokensReply,
+  RevokeGrantReply,
+  RotateRefreshTokenReply,
+  SaveCodeReply,
+  scriptReply,
+} from './lib/replies.ts';
+import {
   consumeCodeScript,
   issueTokensScript,
   revokeAccessTokenScript,
@@ -50,14 +58,6 @@ export interface RedisGrantStoreOptions {
 interface Writes {
   readonly keys: string[];
   readonly args: string[];
-}
-
-/** A script reply: an array whose first element is its status. */
-function statusOf(reply: unknown, what: string): readonly [number, unknown] {
-  if (!Array.isArray(reply) || typeof reply[0] !== 'number') {
-    throw new CorruptRecordError(`redis: ${what}: unexpected script reply`);
-  }
-  return [reply[0], reply[1]];
 }
 
 function unexpected(what: string, status: number): never {
@@ -116,8 +116,8 @@ export class RedisGrantStore implements GrantStore {
       [keys.index, keys.record('c', key.hash)],
       [this.#now(), keys.member('c', key.hash), encodeRecord('0', record, 'saveCode'), this.#pxat(record)],
     );
-    const [status] = statusOf(reply, 'saveCode');
-    if (status !== 1) unexpected('saveCode', status);
+    const [status] = scriptReply(reply, 'saveCode');
+    if (status !== SaveCodeReply.saved) unexpected('saveCode', status);
   }
 
   async findCode(key: TokenKey): Promise<StoredCode | undefined> {
@@ -133,10 +133,10 @@ export class RedisGrantStore implements GrantStore {
       [keys.record('c', key.hash), keys.revoked, keys.index, ...writes.keys],
       [this.#now(), ...writes.args],
     );
-    const [status, body] = statusOf(reply, 'consumeCode');
-    if (status === 0) return { status: 'not_found' };
-    if (status === 2) return { status: 'replayed', grantId: key.grantId };
-    if (status !== 1) unexpected('consumeCode', status);
+    const [status, body] = scriptReply(reply, 'consumeCode');
+    if (status === ConsumeCodeReply.notFound) return { status: 'not_found' };
+    if (status === ConsumeCodeReply.replayed) return { status: 'replayed', grantId: key.grantId };
+    if (status !== ConsumeCodeReply.consumed) unexpected('consumeCode', status);
     const record = this.#parseBody<CodeRecord>(body, key, 'consumeCode');
     return { status: 'consumed', record };
   }
@@ -149,9 +149,9 @@ export class RedisGrantStore implements GrantStore {
       [keys.revoked, keys.index, ...writes.keys],
       [this.#now(), ...writes.args],
     );
-    const [status] = statusOf(reply, 'issueTokens');
-    if (status === 1) return { status: 'issued' };
-    if (status === 0) return { status: 'grant_revoked' };
+    const [status] = scriptReply(reply, 'issueTokens');
+    if (status === IssueTokensReply.issued) return { status: 'issued' };
+    if (status === IssueTokensReply.grantRevoked) return { status: 'grant_revoked' };
     return unexpected('issueTokens', status);
   }
 
@@ -175,10 +175,10 @@ export class RedisGrantStore implements GrantStore {
       [keys.record('r', old.hash), keys.revoked, keys.index, ...writes.keys],
       [this.#now(), JSON.stringify(rotation), ...writes.args],
     );
-    const [status, body] = statusOf(reply, 'rotateRefreshToken');
-    if (status === 1) return { status: 'rotated' };
-    if (status === 0) return { status: 'not_found' };
-    if (status !== 2) unexpected('rotateRefreshToken', status);
+    const [status, body] = scriptReply(reply, 'rotateRefreshToken');
+    if (status === RotateRefreshTokenReply.rotated) return { status: 'rotated' };
+    if (status === RotateRefreshTokenReply.notFound) return { status: 'not_found' };
+    if (status !== RotateRefreshTokenReply.reused) unexpected('rotateRefreshToken', status);
     const record = this.#parseBody<RefreshTokenRecord>(body, old, 'rotateRefreshToken');
     if (record.rotation === undefined) throw new CorruptRecordError('redis: a reused token has no rotation');
     return { status: 'reused', record };
@@ -201,8 +201,8 @@ export class RedisGrantStore implements GrantStore {
       [keys.revoked, keys.index],
       [this.#now(), String(expiryMs(retainUntil, 'revokeGrant')), keys.base],
     );
-    const [status] = statusOf(reply, 'revokeGrant');
-    if (status !== 1) unexpected('revokeGrant', status);
+    const [status] = scriptReply(reply, 'revokeGrant');
+    if (status !== RevokeGrantReply.revoked) unexpected('revokeGrant', status);
   }
 
   /**

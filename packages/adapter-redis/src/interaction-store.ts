@@ -9,6 +9,7 @@ import {
 import type { RedisConnection } from './connection.ts';
 import { asText, CorruptRecordError, expiryMs } from './lib/envelope.ts';
 import { checkPrefix } from './lib/keys.ts';
+import { ConsumeInteractionReply, SaveInteractionReply, scriptReply } from './lib/replies.ts';
 import { consumeInteractionScript, saveInteractionScript } from './lib/scripts.ts';
 
 /**
@@ -104,10 +105,10 @@ export class RedisInteractionStore implements InteractionStore {
         source === undefined ? '0' : '1',
       ],
     );
-    const status = Array.isArray(reply) ? reply[0] : undefined;
-    if (status === 0) return { status: 'saved' };
-    if (status === 1) return { status: 'limited', limit: 'total' };
-    if (status === 2) return { status: 'limited', limit: 'source' };
+    const [status] = scriptReply(reply, 'saveInteraction');
+    if (status === SaveInteractionReply.saved) return { status: 'saved' };
+    if (status === SaveInteractionReply.totalLimited) return { status: 'limited', limit: 'total' };
+    if (status === SaveInteractionReply.sourceLimited) return { status: 'limited', limit: 'source' };
     throw new CorruptRecordError('redis: saveInteraction: unexpected script reply');
   }
 
@@ -123,11 +124,12 @@ export class RedisInteractionStore implements InteractionStore {
       [this.#record(key), this.#pending],
       [key, `${this.#base}source:`],
     );
-    if (!Array.isArray(reply) || (reply[0] !== 0 && reply[0] !== 1)) {
+    const [status, value] = scriptReply(reply, 'consumeInteraction');
+    if (status === ConsumeInteractionReply.notFound) return undefined;
+    if (status !== ConsumeInteractionReply.consumed) {
       throw new CorruptRecordError('redis: consumeInteraction: unexpected script reply');
     }
-    if (reply[0] === 0) return undefined;
-    const text = asText(reply[1]);
+    const text = asText(value);
     if (text === null) throw new CorruptRecordError('redis: consumeInteraction: unexpected script reply');
     return this.#live(text);
   }

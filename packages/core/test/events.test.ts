@@ -1,18 +1,15 @@
 import { type GrantEvent, StorageUnavailableError } from '@kraikub/core';
 import { describe, expect, test } from 'vitest';
 import {
-  basicAuth,
+  asBasic,
   exchange,
   harness,
   introspectAs,
   issueCode,
-  SECRETS,
   tokensFor,
   unwrap,
   unwrapErr,
 } from './support.ts';
-
-const asBasic = basicAuth('basic-client', SECRETS.basic);
 
 /** A harness whose grant events are recorded in order. */
 async function recorded() {

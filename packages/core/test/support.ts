@@ -97,6 +97,9 @@ export async function harness(
 export const basicAuth = (id: string, secret: string) =>
   `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
 
+/** The Authorization header of `basic-client` with its right secret. */
+export const asBasic = basicAuth('basic-client', SECRETS.basic);
+
 export async function pkcePair(verifier = `${'a'.repeat(20)}verifier-with-enough-length-123`) {
   return { verifier, challenge: base64url(await webCrypto.sha256(verifier)) };
 }
@@ -155,6 +158,26 @@ export async function exchange(
 export async function tokensFor(h: Harness): Promise<TokenResponse> {
   const { code } = await issueCode(h);
   return unwrap(await exchange(h, code));
+}
+
+/** `post-client`'s tokens (client_secret_post), from a code of its own. */
+export async function postClientTokens(h: Harness): Promise<TokenResponse> {
+  const { code } = await issueCode(h, {
+    client_id: 'post-client',
+    redirect_uri: 'https://post.example/cb',
+    scope: 'profile',
+  });
+  return unwrap(
+    await h.server.token({
+      params: {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: 'https://post.example/cb',
+        client_id: 'post-client',
+        client_secret: SECRETS.post,
+      },
+    }),
+  );
 }
 
 /** Introspects as `basic-client` (HTTP Basic), or as `post-client` (client_secret_post). */
