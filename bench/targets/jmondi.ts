@@ -179,7 +179,7 @@ runTarget(async () => ({
     readBody(req)
       .then(async (text) => {
         const request = new OAuthRequest({
-          headers: req.headers,
+          headers: req.headers as Record<string, string>,
           body: Object.fromEntries(new URLSearchParams(text)),
         });
         const response = await server.respondToAccessTokenRequest(request);

@@ -12,7 +12,8 @@ export interface ClientAppOptions {
 }
 
 interface Session {
-  pending?: { state: string; codeVerifier: string };
+  // Fields are cleared by setting them to undefined: a mutable session, not a stored record.
+  pending?: { state: string; codeVerifier: string } | undefined;
   tokens?: {
     access_token: string;
     refresh_token?: string;
@@ -21,8 +22,8 @@ interface Session {
     token_type: string;
   };
   profile?: unknown;
-  message?: string;
-  error?: string;
+  message?: string | undefined;
+  error?: string | undefined;
 }
 
 const esc = (text: string) =>

@@ -75,7 +75,9 @@ export async function connectRedis(options: ConnectRedisOptions): Promise<RedisC
         rootNodes: (options.cluster ?? []).map((url) => ({ url, socket })),
         defaults: common,
       }) as unknown as RedisClusterLike)
-    : (createClient({ url: options.url, ...common }) as unknown as RedisClientLike);
+    : (createClient(
+        options.url === undefined ? common : { url: options.url, ...common },
+      ) as unknown as RedisClientLike);
   const connection = new RedisConnection(client, options);
   // The last failure while connecting, so a start that gives up can say why.
   let lastError: string | undefined;

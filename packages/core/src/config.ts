@@ -62,7 +62,7 @@ const resourceServerSchema = z
      * The client it authenticates as at the introspection endpoint (a
      * confidential client). Without one it cannot introspect.
      */
-    clientId: z.string().min(1).max(256).optional(),
+    clientId: z.string().min(1).max(256).exactOptional(),
   })
   .strict();
 
@@ -193,15 +193,15 @@ export const clientRecordSchema = z
     secretHash: z
       .string()
       .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url SHA-256 digest')
-      .optional(),
+      .exactOptional(),
     grantTypes: z
       .array(z.enum(['authorization_code', 'refresh_token', 'client_credentials']))
       .min(1)
       .default(['authorization_code', 'refresh_token']),
     scopes: z.array(z.string().regex(scopeTokenPattern, 'must be a valid scope token')),
-    defaultScopes: z.array(z.string().regex(scopeTokenPattern)).optional(),
-    requirePkce: z.boolean().optional(),
-    refreshTokenGraceSeconds: z.number().int().min(0).max(300).optional(),
+    defaultScopes: z.array(z.string().regex(scopeTokenPattern)).exactOptional(),
+    requirePkce: z.boolean().exactOptional(),
+    refreshTokenGraceSeconds: z.number().int().min(0).max(300).exactOptional(),
   })
   .strict()
   .superRefine((client, ctx) => {

@@ -81,7 +81,8 @@ function safeDescription(text: string): string {
 }
 
 interface ErrorOptions {
-  readonly detail?: string;
+  /** Developer-only; an undefined detail is left out. */
+  readonly detail?: string | undefined;
   readonly redirect?: ErrorRedirect;
 }
 

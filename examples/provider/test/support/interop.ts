@@ -301,7 +301,7 @@ function recordingFetch(sent: SentRequest[]) {
     sent.push({ path: new URL(url).pathname, authorization: headers.get('authorization'), params });
     return fetch(url, {
       ...init,
-      body: body as BodyInit | null | undefined,
+      body: (body ?? null) as BodyInit | null,
       signal: init.signal ?? AbortSignal.timeout(requestTimeoutMs),
     });
   };

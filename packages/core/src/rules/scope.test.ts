@@ -94,7 +94,13 @@ describe('requestedScopes (RFC 6749 §3.3)', () => {
     ['no defaults', undefined],
     ['empty defaults', []],
   ])('RFC 6749 §3.3: without scope and with %s, the request fails invalid_scope', (_case, defaultScopes) => {
-    const error = errValue(requestedScopes(undefined, { ...client, defaultScopes }, supported));
+    const error = errValue(
+      requestedScopes(
+        undefined,
+        defaultScopes === undefined ? client : { ...client, defaultScopes },
+        supported,
+      ),
+    );
     expect(error.error).toBe('invalid_scope');
   });
 });
