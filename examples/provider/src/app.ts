@@ -4,6 +4,7 @@ import {
   type Decision,
   type FetchHandler,
   type InteractCallback,
+  type RequestInfo,
   statusOf,
   verifyBearer,
 } from '@kraikub/adapter-http';
@@ -28,9 +29,6 @@ export const scopes = {
   email: 'See your email address',
   offline_access: 'Stay connected when you are not using the app',
 } as const;
-
-/** The header the node entry point sets from the socket address (any incoming value is replaced). */
-export const clientIpHeader = 'x-kraikub-client-ip';
 
 export interface ProviderAppOptions {
   readonly issuer: string;
@@ -225,7 +223,7 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
     return seeOther(`/consent?interaction=${interactionId}`);
   };
 
-  const routes = async (request: Request): Promise<Response> => {
+  const routes = async (request: Request, info: RequestInfo): Promise<Response> => {
     const url = new URL(request.url);
     const { pathname } = url;
     const method = request.method;
@@ -264,7 +262,8 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
       const username = (form.get('username') ?? '').slice(0, 100);
       const password = (form.get('password') ?? '').slice(0, 200);
       const interaction = form.get('interaction') ?? '';
-      const ip = request.headers.get(clientIpHeader) ?? 'unknown';
+      // The peer address the runtime saw (the node bridge's socket), never a header a client can set.
+      const ip = info.remoteAddress ?? 'unknown';
       const pending = await interactions.find(interaction);
       const again = (error: string, status: number) =>
         html(

@@ -2,7 +2,6 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FetchHandler } from '@kraikub/adapter-http';
 import { createNodeServer } from '@kraikub/adapter-http/node';
 import { normalizeParams, readClientCredentials } from '@kraikub/core';
-import { clientIpHeader } from './app.ts';
 
 const noParams = normalizeParams(undefined);
 
@@ -22,8 +21,9 @@ function clientOf(req: IncomingMessage): string | undefined {
 }
 
 /**
- * Serves the provider from `node:http`: sets the client IP header from the
- * socket (replacing any sent value), and logs one JSON line per request:
+ * Serves the provider from `node:http` (the hardened server of
+ * `@kraikub/adapter-http/node`, which hands the socket's address to the
+ * host routes), and logs one JSON line per request:
  * method, path (never the query: it may hold a code or state), status,
  * duration and client. Never a token, code or secret.
  */
@@ -33,10 +33,9 @@ export function serve(
 ): Server {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
   const server = createNodeServer(handler);
-  // Runs before the bridge's own listener: the client IP header, then the log line when done.
+  // Runs before the bridge's own listener: the log line when the answer is done.
   server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
-    req.headers[clientIpHeader] = req.socket.remoteAddress ?? 'unknown';
     if (options.log) {
       res.once('finish', () => {
         const path = (req.url ?? '/').split('?')[0] ?? '/';

@@ -1,13 +1,15 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { FetchHandler } from '@kraikub/adapter-http';
 import { MemoryClientStore } from '@kraikub/adapter-memory';
 import { sha256Base64url, webCrypto } from '@kraikub/core';
 import { describe, expect, test } from 'vitest';
-import { clientIpHeader, createProviderApp } from '../src/app.ts';
+import { createProviderApp } from '../src/app.ts';
 import { loadSettings } from '../src/config.ts';
 import { serve } from '../src/node-server.ts';
 import { demoUsers } from '../src/users.ts';
@@ -31,13 +33,12 @@ async function app(issuer = ISSUER) {
   return createProviderApp({ issuer, clients, users, loginLimit: { perAccount: 3, perIp: 5 } });
 }
 
-/** A tiny browser: keeps cookies, never follows redirects by itself. */
-function browser(handler: (r: Request) => Promise<Response>, ip = '10.0.0.1') {
+/** A tiny browser at the address `ip`: keeps cookies, never follows redirects by itself. */
+function browser(handler: FetchHandler, ip = '10.0.0.1') {
   let cookie = '';
   return async (path: string, init: RequestInit & { form?: Record<string, string> } = {}) => {
     const headers = new Headers(init.headers);
     if (cookie !== '') headers.set('cookie', cookie);
-    headers.set(clientIpHeader, ip);
     let body = init.body;
     if (init.form !== undefined) {
       headers.set('content-type', 'application/x-www-form-urlencoded');
@@ -45,6 +46,9 @@ function browser(handler: (r: Request) => Promise<Response>, ip = '10.0.0.1') {
     }
     const response = await handler(
       new Request(new URL(path, ISSUER), { ...init, headers, body: body ?? null }),
+      {
+        remoteAddress: ip,
+      },
     );
     const set = response.headers.get('set-cookie');
     if (set !== null) cookie = set.split(';')[0] ?? '';
@@ -244,6 +248,54 @@ describe('the provider app', () => {
     expect(
       (await handler(new Request(`${ISSUER}/api/me`, { headers: { authorization: 'Bearer nope' } }))).status,
     ).toBe(401);
+  });
+
+  test('through node:http, failed logins are counted per socket address, not for everyone at once', async () => {
+    const { handler } = await app();
+    const http = serve(handler, { log: false });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const port = (http.address() as AddressInfo).port;
+    /** A request from a given loopback address (Linux routes all of 127/8 to lo). */
+    const from = (
+      localAddress: string,
+      path: string,
+      method = 'GET',
+      headers: Record<string, string> = {},
+      body = '',
+    ) =>
+      new Promise<{ status: number; cookie: string; text: string }>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, path, method, headers, localAddress }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              cookie: (res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '',
+              text,
+            }),
+          );
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const login = async (localAddress: string, username: string, password: string) => {
+      const page = await from(localAddress, '/login');
+      const form = new URLSearchParams({ csrf: field(page.text, 'csrf'), username, password }).toString();
+      const headers = { cookie: page.cookie, 'content-type': 'application/x-www-form-urlencoded' };
+      return (await from(localAddress, '/login', 'POST', headers, form)).status;
+    };
+    try {
+      // perIp is 5: five failures on five accounts from one address use up that address only.
+      for (const name of ['u1', 'u2', 'u3', 'u4', 'u5'])
+        expect(await login('127.0.0.2', name, 'nope')).toBe(401);
+      expect(await login('127.0.0.2', 'alice', 'wonderland')).toBe(429);
+      expect(await login('127.0.0.3', 'alice', 'wonderland')).toBe(303);
+    } finally {
+      http.close();
+    }
   });
 
   test('request logs are one JSON line each, with no query, token or secret', async () => {

@@ -42,13 +42,14 @@ export interface HandlerOptions {
    */
   readonly onError?: (event: { readonly endpoint: string; readonly error: OAuthError | unknown }) => void;
   /**
-   * Answers paths that are not the provider's (the host's own pages).
-   * Default: 404 JSON. When it throws, the handler answers for it: 503 for a
+   * Answers paths that are not the provider's (the host's own pages), with
+   * what the runtime told about the request (the peer address, from the
+   * `node:http` bridge or the handler's second argument). Default: 404 JSON. When it throws, the handler answers for it: 503 for a
    * store that is unavailable (core's `StorageUnavailableError`, or any error
    * with `transient: true`), 500 otherwise; an HTML page for browsers
    * (`Accept: text/html`), JSON otherwise; always `Cache-Control: no-store`.
    */
-  readonly fallback?: (request: Request) => Response | Promise<Response>;
+  readonly fallback?: (request: Request, info: RequestInfo) => Response | Promise<Response>;
   /**
    * Renders the HTML of error pages (a non-redirectable authorization error,
    * a failure on the way to a page): your branded page instead of the
@@ -284,9 +285,9 @@ export function createHandler(server: AuthorizationServer, options: HandlerOptio
     (() =>
       toResponse(json(404, { error: 'not_found', error_description: 'No such endpoint.' }, { ...noStore })));
   /** The host's pages: whatever they throw is answered here, never passed on as a crash. */
-  const host = async (request: Request): Promise<Response> => {
+  const host = async (request: Request, info: RequestInfo): Promise<Response> => {
     try {
-      return await fallback(request);
+      return await fallback(request, info);
     } catch (cause) {
       options.onError?.({ endpoint: 'fallback', error: cause });
       const failure = failureOf(cause, 'the host route');
@@ -295,7 +296,7 @@ export function createHandler(server: AuthorizationServer, options: HandlerOptio
   };
   const handler = async (request: Request, info?: RequestInfo): Promise<Response> => {
     const result = await router(inputFromRequest(request, info));
-    return result === undefined ? host(request) : toResponse(result);
+    return result === undefined ? host(request, info ?? {}) : toResponse(result);
   };
   return linkRouter(handler, router);
 }
