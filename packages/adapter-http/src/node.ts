@@ -34,6 +34,27 @@ function headerOf(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/** How much of an oversized body is read and thrown away, so the client can read its 413. */
+const drainLimit = 16 * 1024 * 1024;
+
+/**
+ * Reads and discards the rest of an oversized body (nothing is kept). Closing
+ * at once would reset a client that is still sending before it reads the
+ * 413; past `drainLimit` the connection is cut after all.
+ */
+function drain(req: IncomingMessage): void {
+  let discarded = 0;
+  const onData = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > drainLimit) {
+      req.off('data', onData);
+      req.socket?.destroy();
+    }
+  };
+  req.on('data', onData);
+  req.resume();
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<string | typeof tooLarge> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -42,7 +63,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | typeof 
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        req.pause();
+        chunks.length = 0;
+        drain(req);
         resolve(tooLarge);
         return;
       }

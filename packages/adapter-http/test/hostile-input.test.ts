@@ -78,6 +78,23 @@ describe('the node bridge: every request is isolated, nothing it carries ends th
     }
   });
 
+  test.each([
+    ['with Content-Length', (body: string) => `Content-Length: ${body.length}\r\n\r\n${body}`],
+    [
+      'chunked',
+      (body: string) =>
+        `Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    ],
+  ])('a 2 MB body sent %s to the token endpoint gets its 413, not a reset', async (_name, frame) => {
+    const body = `grant_type=client_credentials&padding=${'x'.repeat(2 * 1024 * 1024)}`;
+    const answer = await rawRequest(
+      port,
+      `POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n${frame(body)}`,
+    );
+    expect(answer.status).toBe(413);
+    expect(answer.headers['cache-control']).toBe('no-store');
+  });
+
   test('RFC 9112 §3.2.2: an absolute-form target is routed by its path', async () => {
     const answer = await request('GET http://localhost/.well-known/oauth-authorization-server HTTP/1.1');
     expect(answer.status).toBe(200);
