@@ -42,9 +42,16 @@ function challenge(status: number, realm: string, fields: Record<string, string>
  *
  * @example
  * ```ts
- * const auth = await verifyBearer(server, request, { scopes: ['profile'] });
- * if (!auth.ok) return auth.response;
- * return Response.json(await profileOf(auth.token.subject));
+ * import { verifyBearer } from '@kraikub/adapter-http';
+ * import type { AuthorizationServer } from '@kraikub/core';
+ * declare const server: AuthorizationServer;
+ * declare function profileOf(subject: string | undefined): Promise<object>; // your data
+ *
+ * async function profile(request: Request): Promise<Response> {
+ *   const auth = await verifyBearer(server, request, { scopes: ['profile'] });
+ *   if (!auth.ok) return auth.response;
+ *   return Response.json(await profileOf(auth.token.subject));
+ * }
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
@@ -133,7 +140,10 @@ async function checkBearer(
  *
  * @example
  * ```ts
- * const me = requireScopes(server, ['profile'], async (request, token) => Response.json({ sub: token.subject }));
+ * import { requireScopes } from '@kraikub/adapter-http';
+ * import type { AuthorizationServer } from '@kraikub/core';
+ * declare const server: AuthorizationServer;
+ * const me = requireScopes(server, ['profile'], (request, token) => Response.json({ sub: token.subject }));
  * ```
  */
 export function requireScopes(

@@ -115,10 +115,20 @@ function limitOf(value: number | undefined, fallback: number, name: string): num
  *
  * @example
  * ```ts
+ * import { createInteractions } from '@kraikub/adapter-http';
+ * import { MemoryInteractionStore } from '@kraikub/adapter-memory';
+ * import type { AuthorizationServer } from '@kraikub/core';
+ * declare const server: AuthorizationServer;
+ *
  * const interactions = createInteractions(server, { store: new MemoryInteractionStore() });
- * // in the host's POST /login route, after checking the password:
- * const done = await interactions.complete(form.get('interaction'), { type: 'approve', subject: user.id });
- * if ('location' in done) return Response.redirect(done.location, 303);
+ * // The host's POST /login route, after checking the password:
+ * async function loggedIn(form: FormData, user: { id: string }): Promise<Response> {
+ *   const interactionId = String(form.get('interaction'));
+ *   const done = await interactions.complete(interactionId, { type: 'approve', subject: user.id });
+ *   if ('location' in done) return Response.redirect(done.location, 303);
+ *   if (done.kind === 'not_found') return new Response('This sign-in request has expired.', { status: 400 });
+ *   return new Response(done.description, { status: done.status }); // nothing was issued
+ * }
  * ```
  */
 export function createInteractions(server: AuthorizationServer, options: InteractionsOptions): Interactions {

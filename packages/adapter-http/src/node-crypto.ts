@@ -14,7 +14,7 @@ const sha256Base64urlOf: (input: string) => string = oneShot
 
 /**
  * Core's {@link CryptoPort} port on `node:crypto`: the same primitives as
- * `webCrypto` (SHA-256, a CSPRNG, a constant-time comparison) without Web
+ * `webCrypto` (SHA-256, a CSPRNG, a constant-time comparison) without
  * Web Crypto's per-call job and promise machinery. `crypto.subtle.digest` is
  * asynchronous by design; in the token endpoint's profile it took about a
  * third of the server's CPU time on Node (four digests per request).
@@ -27,8 +27,16 @@ const sha256Base64urlOf: (input: string) => string = oneShot
  *
  * @example
  * ```ts
- * import { createAuthorizationServer } from '@kraikub/core';
+ * import {
+ *   type AuthorizationServerConfigInput,
+ *   type ClientStore,
+ *   createAuthorizationServer,
+ *   type GrantStore,
+ * } from '@kraikub/core';
  * import { nodeCrypto } from '@kraikub/adapter-http/node';
+ * declare const config: AuthorizationServerConfigInput;
+ * declare const clients: ClientStore;
+ * declare const store: GrantStore;
  * const server = createAuthorizationServer({ config, clients, store, crypto: nodeCrypto });
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6234

@@ -143,12 +143,8 @@ function targetOf(req: IncomingMessage): TargetCheck {
   });
 }
 
-function nodeInput(
-  req: IncomingMessage,
-  target: CheckedTarget,
-): HttpInput & { readonly tooLargeSeen: () => boolean } {
+function nodeInput(req: IncomingMessage, target: CheckedTarget): HttpInput {
   let bodyText: string | undefined;
-  let sawTooLarge = false;
   return {
     method: req.method ?? 'GET',
     pathname: target.pathname,
@@ -158,12 +154,10 @@ function nodeInput(
     async readBody(limit) {
       if (bodyText !== undefined) return bodyText;
       const body = await readBody(req, limit);
-      if (body === tooLarge) sawTooLarge = true;
-      else bodyText = body;
+      if (body !== tooLarge) bodyText = body;
       return body;
     },
     toRequest: () => toWebRequest(req, target, bodyText),
-    tooLargeSeen: () => sawTooLarge,
   };
 }
 
@@ -273,7 +267,8 @@ export function toNodeHandler(handler: FetchHandler): NodeHandler {
           );
         }
         if (result instanceof Response) return writeResponse(res, result);
-        return writeOutput(res, result, input.tooLargeSeen());
+        // An oversized body is being drained: the connection stays usable (see drain).
+        return writeOutput(res, result, false);
       })
       .catch(() => fail(res));
   };

@@ -95,6 +95,21 @@ describe('the node bridge: every request is isolated, nothing it carries ends th
     expect(answer.headers['cache-control']).toBe('no-store');
   });
 
+  test('an oversized body is read to its end (not cut off): the client gets its 413 and the connection lives on', async () => {
+    const chunk = (text: string) => `${text.length.toString(16)}\r\n${text}\r\n`;
+    const oversized =
+      'POST /token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+      `Transfer-Encoding: chunked\r\n\r\n${chunk(`grant_type=client_credentials&p=${'x'.repeat(100_000)}`)}` +
+      `${chunk('y'.repeat(1_000_000))}0\r\n\r\n`;
+    // A client that keeps writing after the 413 (many do), then asks again on the same connection.
+    const answer = await rawRequest(
+      port,
+      `${oversized}GET /.well-known/oauth-authorization-server HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+    );
+    expect(answer.status).toBe(413);
+    expect(answer.body).toMatch(/HTTP\/1\.1 200 OK/);
+  });
+
   test('RFC 9112 §3.2.2: an absolute-form target is routed by its path', async () => {
     const answer = await request('GET http://localhost/.well-known/oauth-authorization-server HTTP/1.1');
     expect(answer.status).toBe(200);
