@@ -238,7 +238,9 @@ function refuse(res: ServerResponse, check: RejectedTarget | AsteriskTarget): vo
  * @example
  * ```ts
  * import { createServer } from 'node:http';
+ * import type { FetchHandler } from '@kraikub/adapter-http';
  * import { toNodeHandler } from '@kraikub/adapter-http/node';
+ * declare const handler: FetchHandler; // from createHandler
  * createServer(toNodeHandler(handler)).listen(3000);
  * ```
  */

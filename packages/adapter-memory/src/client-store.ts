@@ -20,6 +20,9 @@ function describeIssues(error: z.ZodError, source: string): string {
  *
  * @example
  * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { parseClients } from '@kraikub/adapter-memory';
+ * const text = await readFile('clients.json', 'utf8');
  * const clients = parseClients(JSON.parse(text), 'clients.json');
  * ```
  */
@@ -36,6 +39,7 @@ export function parseClients(input: unknown, source = 'clients'): ClientRecord[]
  *
  * @example
  * ```ts
+ * import { MemoryClientStore } from '@kraikub/adapter-memory';
  * const clients = new MemoryClientStore([
  *   { id: 'demo', name: 'Demo', tokenEndpointAuthMethod: 'none', scopes: ['profile'],
  *     redirectUris: ['http://localhost:4000/callback'], grantTypes: ['authorization_code', 'refresh_token'] },
@@ -83,6 +87,7 @@ export class MemoryClientStore implements ClientStore {
  *
  * @example
  * ```ts
+ * import { loadClientsFile } from '@kraikub/adapter-memory';
  * const clients = await loadClientsFile('./clients.json');
  * ```
  */

@@ -45,9 +45,14 @@ export interface MemoryGrantStoreSnapshot {
  *
  * @example
  * ```ts
- * import { MemoryGrantStore } from '@kraikub/adapter-memory';
+ * import { MemoryClientStore, MemoryGrantStore } from '@kraikub/adapter-memory';
+ * import { createAuthorizationServer } from '@kraikub/core';
  * const store = new MemoryGrantStore();
- * const server = createAuthorizationServer({ config, clients, store });
+ * const server = createAuthorizationServer({
+ *   config: { issuer: 'https://id.example.com', scopes: { profile: 'Read your profile' } },
+ *   clients: new MemoryClientStore([]),
+ *   store,
+ * });
  * ```
  */
 export class MemoryGrantStore implements GrantStore {

@@ -14,7 +14,9 @@ import { checkPrefix } from './lib/keys.ts';
  *
  * @example
  * ```ts
- * new RedisClientStore({ connection, cacheTtlMs: 5_000, cacheMaxEntries: 500 });
+ * import { RedisClientStore, type RedisConnection } from '@kraikub/adapter-redis';
+ * declare const connection: RedisConnection;
+ * const clients = new RedisClientStore({ connection, cacheTtlMs: 5_000, cacheMaxEntries: 500 });
  * ```
  */
 export interface RedisClientStoreOptions {
@@ -51,6 +53,8 @@ function describeIssues(error: { issues: readonly { path: readonly PropertyKey[]
  *
  * @example
  * ```ts
+ * import { RedisClientStore, type RedisConnection } from '@kraikub/adapter-redis';
+ * declare const connection: RedisConnection;
  * const clients = new RedisClientStore({ connection, cacheTtlMs: 5_000 });
  * await clients.register({ id: 'web', name: 'Web', tokenEndpointAuthMethod: 'none',
  *   redirectUris: ['https://app.example.com/cb'], grantTypes: ['authorization_code'], scopes: ['profile'] });
@@ -109,6 +113,9 @@ export class RedisClientStore implements ClientStore {
    *
    * @example
    * ```ts
+   * import { readFile } from 'node:fs/promises';
+   * import type { RedisClientStore } from '@kraikub/adapter-redis';
+   * declare const clients: RedisClientStore;
    * await clients.register(JSON.parse(await readFile('client.json', 'utf8')));
    * ```
    */
@@ -129,7 +136,9 @@ export class RedisClientStore implements ClientStore {
    *
    * @example
    * ```ts
-   * await clients.remove('web');
+   * import type { RedisClientStore } from '@kraikub/adapter-redis';
+   * declare const clients: RedisClientStore;
+   * const removed = await clients.remove('web');
    * ```
    */
   async remove(clientId: string): Promise<boolean> {

@@ -19,7 +19,12 @@ import { positiveMs, timedOut, withTimeout } from './lib/timeout.ts';
  *
  * @example
  * ```ts
- * await connectRedis({ url: 'redis://127.0.0.1:6379', commandTimeoutMs: 1_000, maxReconnectDelayMs: 2_000 });
+ * import { connectRedis } from '@kraikub/adapter-redis';
+ * const connection = await connectRedis({
+ *   url: 'redis://127.0.0.1:6379',
+ *   commandTimeoutMs: 1_000,
+ *   maxReconnectDelayMs: 2_000,
+ * });
  * ```
  */
 export interface ConnectRedisOptions extends RedisConnectionOptions {
@@ -50,6 +55,7 @@ export interface ConnectRedisOptions extends RedisConnectionOptions {
  *
  * @example
  * ```ts
+ * import { connectRedis } from '@kraikub/adapter-redis';
  * const connection = await connectRedis({ url: 'redis://127.0.0.1:6379' });
  * const cluster = await connectRedis({ cluster: ['redis://10.0.0.1:7000', 'redis://10.0.0.2:7000'] });
  * ```

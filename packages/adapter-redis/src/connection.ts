@@ -9,7 +9,9 @@ import { positiveMs, timedOut, withTimeout } from './lib/timeout.ts';
  *
  * @example
  * ```ts
- * const client: RedisClientLike = createClient({ url, disableOfflineQueue: true });
+ * import type { RedisClientLike } from '@kraikub/adapter-redis';
+ * import { createClient } from 'redis';
+ * const client: RedisClientLike = createClient({ url: 'redis://127.0.0.1:6379', disableOfflineQueue: true });
  * ```
  */
 export interface RedisClientLike {
@@ -26,7 +28,12 @@ export interface RedisClientLike {
  *
  * @example
  * ```ts
- * const cluster: RedisClusterLike = createCluster({ rootNodes: [{ url }], defaults: { disableOfflineQueue: true } });
+ * import type { RedisClusterLike } from '@kraikub/adapter-redis';
+ * import { createCluster } from 'redis';
+ * const cluster: RedisClusterLike = createCluster({
+ *   rootNodes: [{ url: 'redis://10.0.0.1:7000' }],
+ *   defaults: { disableOfflineQueue: true },
+ * });
  * ```
  */
 export interface RedisClusterLike {
@@ -51,7 +58,12 @@ export interface RedisClusterLike {
  *
  * @example
  * ```ts
- * new RedisConnection(client, { commandTimeoutMs: 500, onError: (error) => log.warn(error.message) });
+ * import { type RedisClientLike, RedisConnection } from '@kraikub/adapter-redis';
+ * declare const client: RedisClientLike;
+ * const connection = new RedisConnection(client, {
+ *   commandTimeoutMs: 500,
+ *   onError: (error) => console.warn(error.message),
+ * });
  * ```
  */
 export interface RedisConnectionOptions {
@@ -83,8 +95,10 @@ function isCluster(backend: RedisClientLike | RedisClusterLike): backend is Redi
  *
  * @example
  * ```ts
+ * import { RedisConnection, RedisGrantStore } from '@kraikub/adapter-redis';
  * import { createClient } from 'redis';
- * const client = createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true });
+ * const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+ * const client = createClient({ url, disableOfflineQueue: true });
  * await client.connect();
  * const connection = new RedisConnection(client, { commandTimeoutMs: 500 });
  * const grants = new RedisGrantStore({ connection });
@@ -124,6 +138,8 @@ export class RedisConnection {
    *
    * @example
    * ```ts
+   * import type { RedisConnection } from '@kraikub/adapter-redis';
+   * declare const connection: RedisConnection;
    * const value = await connection.command(['GET', 'kraikub:client:web'], { key: 'kraikub:client:web' });
    * ```
    */
@@ -160,7 +176,11 @@ export class RedisConnection {
    *
    * @example
    * ```ts
-   * await connection.runScript(script, [key], ['arg']);
+   * import type { LuaScript, RedisConnection } from '@kraikub/adapter-redis';
+   * declare const connection: RedisConnection;
+   * declare const script: LuaScript;
+   * declare const key: string;
+   * const reply = await connection.runScript(script, [key], ['arg']);
    * ```
    */
   async runScript(script: LuaScript, keys: readonly string[], args: readonly string[]): Promise<unknown> {
@@ -183,6 +203,8 @@ export class RedisConnection {
    *
    * @example
    * ```ts
+   * import type { RedisConnection } from '@kraikub/adapter-redis';
+   * declare const connection: RedisConnection;
    * const keys = await connection.scan('kraikub:*');
    * ```
    */
@@ -213,6 +235,8 @@ export class RedisConnection {
    *
    * @example
    * ```ts
+   * import type { RedisConnection } from '@kraikub/adapter-redis';
+   * declare const connection: RedisConnection;
    * process.on('SIGTERM', () => connection.close());
    * ```
    */

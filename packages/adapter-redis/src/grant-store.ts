@@ -39,7 +39,9 @@ import {
  *
  * @example
  * ```ts
- * new RedisGrantStore({ connection, prefix: 'id.example.com:' });
+ * import { type RedisConnection, RedisGrantStore } from '@kraikub/adapter-redis';
+ * declare const connection: RedisConnection;
+ * const store = new RedisGrantStore({ connection, prefix: 'id.example.com:' });
  * ```
  */
 export interface RedisGrantStoreOptions {
@@ -84,6 +86,10 @@ function unexpected(what: string, status: number): never {
  * @example
  * ```ts
  * import { connectRedis, RedisGrantStore } from '@kraikub/adapter-redis';
+ * import type { AuthorizationServerConfigInput, ClientStore } from '@kraikub/core';
+ * import { createAuthorizationServer } from '@kraikub/core';
+ * declare const config: AuthorizationServerConfigInput;
+ * declare const clients: ClientStore;
  * const connection = await connectRedis({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
  * const server = createAuthorizationServer({ config, clients, store: new RedisGrantStore({ connection }) });
  * ```
@@ -212,6 +218,8 @@ export class RedisGrantStore implements GrantStore {
    *
    * @example
    * ```ts
+   * import type { RedisGrantStore } from '@kraikub/adapter-redis';
+   * declare const store: RedisGrantStore;
    * console.log(await store.dump());
    * ```
    */
@@ -233,6 +241,9 @@ export class RedisGrantStore implements GrantStore {
    *
    * @example
    * ```ts
+   * import type { RedisGrantStore } from '@kraikub/adapter-redis';
+   * import { afterAll } from 'vitest';
+   * declare const store: RedisGrantStore;
    * afterAll(() => store.deleteAll());
    * ```
    */

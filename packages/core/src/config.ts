@@ -137,6 +137,7 @@ function issueText(error: z.ZodError): string {
  *
  * @example
  * ```ts
+ * import { parseConfig } from '@kraikub/core';
  * const config = parseConfig({ issuer: 'https://id.example.com', scopes: { profile: 'Your profile' } });
  * config.ttl.code; // 60
  * ```
@@ -177,6 +178,8 @@ export const redirectUriSchema = z.string().superRefine((value, ctx) => {
  *
  * @example
  * ```ts
+ * import { clientRecordSchema } from '@kraikub/core';
+ * declare const text: string; // one client registration, as JSON
  * const client = clientRecordSchema.parse(JSON.parse(text));
  * ```
  */

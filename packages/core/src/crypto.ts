@@ -101,6 +101,16 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
  *
  * @example
  * ```ts
+ * import {
+ *   type AuthorizationServerConfigInput,
+ *   type ClientStore,
+ *   createAuthorizationServer,
+ *   type GrantStore,
+ *   webCrypto,
+ * } from '@kraikub/core';
+ * declare const config: AuthorizationServerConfigInput;
+ * declare const clients: ClientStore;
+ * declare const store: GrantStore;
  * const server = createAuthorizationServer({ config, clients, store, crypto: webCrypto });
  * ```
  */
@@ -119,6 +129,7 @@ export const webCrypto: CryptoPort = {
  *
  * @example
  * ```ts
+ * import { sha256Base64url, webCrypto } from '@kraikub/core';
  * const secretHash = await sha256Base64url(webCrypto, 'my client secret');
  * ```
  */

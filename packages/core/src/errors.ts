@@ -57,6 +57,9 @@ export interface InvalidClientError extends OAuthErrorFields<'invalid_client'> {
  *
  * @example
  * ```ts
+ * import type { AuthorizationServer, EndpointRequest } from '@kraikub/core';
+ * declare const server: AuthorizationServer;
+ * declare const request: EndpointRequest;
  * const result = await server.token(request);
  * if (result.isErr() && result.error.error === 'invalid_client' && result.error.basicAuth) {
  *   // answer 401 with WWW-Authenticate
@@ -91,7 +94,8 @@ interface ErrorOptions {
  *
  * @example
  * ```ts
- * oauthError('invalid_grant', 'The authorization code is invalid or expired.');
+ * import { oauthError } from '@kraikub/core';
+ * const error = oauthError('invalid_grant', 'The authorization code is invalid or expired.');
  * ```
  */
 export function oauthError<C extends Exclude<OAuthErrorCode, 'invalid_client'>>(
@@ -113,7 +117,8 @@ export function oauthError<C extends Exclude<OAuthErrorCode, 'invalid_client'>>(
  *
  * @example
  * ```ts
- * invalidClient('Client authentication failed.', { basicAuth: true });
+ * import { invalidClient } from '@kraikub/core';
+ * const error = invalidClient('Client authentication failed.', { basicAuth: true });
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
@@ -144,6 +149,7 @@ export function withRedirect<E extends OAuthError>(error: E, redirect: ErrorRedi
  *
  * @example
  * ```ts
+ * import { StorageUnavailableError } from '@kraikub/core';
  * throw new StorageUnavailableError('redis: command timed out');
  * ```
  */

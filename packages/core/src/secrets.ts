@@ -15,6 +15,7 @@ export interface GeneratedSecret {
  *
  * @example
  * ```ts
+ * import { generateClientSecret, webCrypto } from '@kraikub/core';
  * const { secret, secretHash } = await generateClientSecret(webCrypto);
  * ```
  */

@@ -121,8 +121,10 @@ export interface AuthorizationServer {
  *
  * @example
  * ```ts
- * import { createAuthorizationServer } from '@kraikub/core';
+ * import { type ClientRecord, createAuthorizationServer } from '@kraikub/core';
  * import { MemoryClientStore, MemoryGrantStore } from '@kraikub/adapter-memory';
+ * declare const client: ClientRecord; // a client registration
+ * declare const query: string; // the query string of a GET /authorize
  *
  * const server = createAuthorizationServer({
  *   config: { issuer: 'https://id.example.com', scopes: { profile: 'Read your profile' } },
@@ -130,6 +132,7 @@ export interface AuthorizationServer {
  *   store: new MemoryGrantStore(),
  * });
  * const request = await server.authorize(new URLSearchParams(query));
+ * if (request.isErr()) console.error(request.error.description); // else: on to login and consent
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749
  */

@@ -39,6 +39,9 @@ function compact<T extends object>(value: T): Compact<T> {
  * @param constraints.maxLength - longest token. Default 24.
  * @example
  * ```ts
+ * import { parseScope } from '@kraikub/core';
+ * import { scopeToken } from '@kraikub/testkit';
+ * import fc from 'fast-check';
  * fc.assert(fc.property(scopeToken(), (token) => parseScope(token).isOk()));
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
@@ -60,6 +63,9 @@ export function scopeToken(constraints: { readonly maxLength?: number } = {}): f
  * @param constraints.maxLength - most scopes. Default 6.
  * @example
  * ```ts
+ * import { parseScope } from '@kraikub/core';
+ * import { scopes } from '@kraikub/testkit';
+ * import fc from 'fast-check';
  * fc.assert(fc.property(scopes(), (list) => parseScope(list.join(' ')).isOk()));
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
@@ -88,6 +94,9 @@ const portArb = optional(fc.integer({ min: 1024, max: 65535 }).map((port) => `:$
  *
  * @example
  * ```ts
+ * import { redirectUriSchema } from '@kraikub/core';
+ * import { redirectUri } from '@kraikub/testkit';
+ * import fc from 'fast-check';
  * fc.assert(fc.property(redirectUri(), (uri) => redirectUriSchema.safeParse(uri).success));
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc8252#section-7
@@ -119,6 +128,10 @@ export function redirectUri(): fc.Arbitrary<string> {
  * @param constraints.kind - only `public` or only `confidential` clients. Default: both.
  * @example
  * ```ts
+ * import { clientRecordSchema } from '@kraikub/core';
+ * import { clientRecord } from '@kraikub/testkit';
+ * import fc from 'fast-check';
+ * import { expect } from 'vitest';
  * fc.assert(
  *   fc.property(clientRecord({ kind: 'public' }), (client) => {
  *     expect(clientRecordSchema.parse(client).secretHash).toBeUndefined();
@@ -179,6 +192,9 @@ export interface PkcePair {
  *
  * @example
  * ```ts
+ * import { checkVerifier } from '@kraikub/core';
+ * import { pkcePair } from '@kraikub/testkit';
+ * import fc from 'fast-check';
  * fc.assert(
  *   fc.property(pkcePair(), ({ verifier, challenge }) =>
  *     checkVerifier({ codeChallenge: challenge }, verifier, challenge).isOk(),
@@ -204,7 +220,13 @@ const trickyStates = ['a&b=c+d %20e/é☃😀?#', ' leading and trailing ', '{"j
  * @param constraints.maxLength - most graphemes or code points. Default 64.
  * @example
  * ```ts
- * fc.assert(
+ * import type { AuthorizationServer } from '@kraikub/core';
+ * import { type AuthorizationRequestParams, state } from '@kraikub/testkit';
+ * import fc from 'fast-check';
+ * import { expect } from 'vitest';
+ * declare const server: AuthorizationServer; // the server under test
+ * declare const params: AuthorizationRequestParams; // a valid request for one of its clients
+ * await fc.assert(
  *   fc.asyncProperty(state(), async (value) => {
  *     const request = await server.authorize({ ...params, state: value });
  *     expect(request._unsafeUnwrap().state).toBe(value);
@@ -267,6 +289,8 @@ function requestedRedirect(registered: string): fc.Arbitrary<string> {
  * @param constraints.requirePkce - the server requires PKCE from every client.
  * @example
  * ```ts
+ * import { authorizationRequestParams, clientRecord, pkcePair } from '@kraikub/testkit';
+ * import fc from 'fast-check';
  * const arb = fc
  *   .tuple(clientRecord(), pkcePair())
  *   .filter(([client]) => client.grantTypes.includes('authorization_code'))
@@ -441,7 +465,12 @@ const junkTokenRequest: fc.Arbitrary<TokenRequestParams> = fc
  * @param constraints.kind - `well-formed`, `junk`, or `any` (default).
  * @example
  * ```ts
- * fc.assert(
+ * import type { AuthorizationServer } from '@kraikub/core';
+ * import { tokenRequestParams } from '@kraikub/testkit';
+ * import fc from 'fast-check';
+ * import { expect } from 'vitest';
+ * declare const server: AuthorizationServer; // the server under test
+ * await fc.assert(
  *   fc.asyncProperty(tokenRequestParams({ kind: 'junk' }), async (params) => {
  *     const result = await server.token({ params });
  *     expect(result.isErr()).toBe(true);
@@ -499,7 +528,12 @@ const junkValue = fc.oneof(
  *
  * @example
  * ```ts
- * fc.assert(
+ * import type { AuthorizationServer } from '@kraikub/core';
+ * import { junkParams } from '@kraikub/testkit';
+ * import fc from 'fast-check';
+ * import { expect } from 'vitest';
+ * declare const server: AuthorizationServer; // the server under test
+ * await fc.assert(
  *   fc.asyncProperty(junkParams(), async (params) => {
  *     const result = await server.authorize(params);
  *     expect(result.isErr()).toBe(true);

@@ -16,6 +16,7 @@ function checkTime(value: number, what: string): void {
  *
  * @example
  * ```ts
+ * import { MemoryGrantStore } from '@kraikub/adapter-memory';
  * import { FakeClock } from '@kraikub/testkit';
  * const clock = new FakeClock();
  * const store = new MemoryGrantStore({ clock });

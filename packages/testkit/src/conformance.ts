@@ -135,9 +135,17 @@ function positiveInteger(value: number | undefined, fallback: number, min: numbe
  *
  * @example
  * ```ts
+ * import type { Clock, GrantStore } from '@kraikub/core';
  * import { runStoreConformance } from '@kraikub/testkit';
  * import { describe, expect, test } from 'vitest';
- * import { MyGrantStore } from '../src/index.ts';
+ *
+ * // Your adapter (import it from your sources):
+ * interface MyGrantStore extends GrantStore {}
+ * declare class MyGrantStore {
+ *   constructor(options: { clock: Clock });
+ *   dump(): Promise<string>;
+ *   quit(): Promise<void>;
+ * }
  *
  * runStoreConformance({
  *   name: 'MyGrantStore',

@@ -41,8 +41,15 @@ export interface Decoded<R> {
  *
  * @example
  * ```ts
- * try { await store.findCode(key); }
- * catch (error) { if (error instanceof CorruptRecordError) log.error('foreign data under our prefix'); }
+ * import { CorruptRecordError, type RedisGrantStore } from '@kraikub/adapter-redis';
+ * import type { TokenKey } from '@kraikub/core';
+ * declare const store: RedisGrantStore;
+ * declare const key: TokenKey;
+ * try {
+ *   await store.findCode(key);
+ * } catch (error) {
+ *   if (error instanceof CorruptRecordError) console.error('foreign data under our prefix');
+ * }
  * ```
  */
 export class CorruptRecordError extends Error {

@@ -16,8 +16,13 @@ import { ErrorReply } from 'redis';
  *
  * @example
  * ```ts
- * try { await connection.command(['GET', 'k']); }
- * catch (error) { if (error instanceof RedisReplyError) log.error(error.message); }
+ * import { type RedisConnection, RedisReplyError } from '@kraikub/adapter-redis';
+ * declare const connection: RedisConnection;
+ * try {
+ *   await connection.command(['GET', 'k']);
+ * } catch (error) {
+ *   if (error instanceof RedisReplyError) console.error(error.message);
+ * }
  * ```
  */
 export class RedisReplyError extends Error {
@@ -34,6 +39,10 @@ const transientReplies =
  *
  * @example
  * ```ts
+ * // Internal, from this module; and yours:
+ * declare function isErrorReply(error: unknown): error is Error;
+ * declare function loadScript(): Promise<void>;
+ * declare const error: unknown; // what a command rejected with
  * if (isErrorReply(error) && error.message.startsWith('NOSCRIPT')) await loadScript();
  * ```
  */
@@ -52,8 +61,18 @@ export function isErrorReply(error: unknown): error is Error {
  *
  * @example
  * ```ts
- * try { return await client.sendCommand(['GET', key]); }
- * catch (error) { throw storeError(error, 'GET'); }
+ * import type { RedisClientLike } from '@kraikub/adapter-redis';
+ * // Internal, from this module:
+ * declare function storeError(error: unknown, what: string): Error;
+ * declare const client: RedisClientLike;
+ *
+ * async function get(key: string): Promise<unknown> {
+ *   try {
+ *     return await client.sendCommand(['GET', key]);
+ *   } catch (error) {
+ *     throw storeError(error, 'GET');
+ *   }
+ * }
  * ```
  */
 export function storeError(error: unknown, what: string): Error {

@@ -15,8 +15,21 @@ import { CorruptRecordError } from './envelope.ts';
  *
  * @example
  * ```ts
- * const [status, body] = scriptReply(await connection.runScript(consumeCodeScript, keys, args), 'consumeCode');
- * if (status === ConsumeCodeReply.consumed) return decode(body);
+ * import type { LuaScript, RedisConnection } from '@kraikub/adapter-redis';
+ * // Internal, from this module and scripts.ts:
+ * declare function scriptReply(reply: unknown, what: string): readonly [number, unknown];
+ * declare const ConsumeCodeReply: { readonly notFound: 0; readonly consumed: 1; readonly replayed: 2 };
+ * declare const consumeCodeScript: LuaScript;
+ * // The store's:
+ * declare const connection: RedisConnection;
+ * declare function decode(body: unknown): string;
+ *
+ * async function consume(keys: string[], args: string[]): Promise<string | undefined> {
+ *   const reply = await connection.runScript(consumeCodeScript, keys, args);
+ *   const [status, body] = scriptReply(reply, 'consumeCode');
+ *   if (status === ConsumeCodeReply.consumed) return decode(body);
+ *   return undefined;
+ * }
  * ```
  */
 export function scriptReply(reply: unknown, what: string): readonly [number, unknown] {
@@ -31,6 +44,9 @@ export function scriptReply(reply: unknown, what: string): readonly [number, unk
  *
  * @example
  * ```ts
+ * // Internal, from this module:
+ * declare const SaveCodeReply: { readonly saved: 1 };
+ * declare const status: number; // from scriptReply
  * if (status !== SaveCodeReply.saved) throw new Error('unexpected');
  * ```
  */
@@ -42,7 +58,14 @@ export const SaveCodeReply = { saved: 1 } as const;
  *
  * @example
  * ```ts
- * if (status === ConsumeCodeReply.replayed) return { status: 'replayed', grantId };
+ * import type { ConsumeCodeResult } from '@kraikub/core';
+ * // Internal, from this module:
+ * declare const ConsumeCodeReply: { readonly notFound: 0; readonly consumed: 1; readonly replayed: 2 };
+ *
+ * function replayed(status: number, grantId: string): ConsumeCodeResult | undefined {
+ *   if (status === ConsumeCodeReply.replayed) return { status: 'replayed', grantId };
+ *   return undefined;
+ * }
  * ```
  */
 export const ConsumeCodeReply = { notFound: 0, consumed: 1, replayed: 2 } as const;
@@ -52,7 +75,14 @@ export const ConsumeCodeReply = { notFound: 0, consumed: 1, replayed: 2 } as con
  *
  * @example
  * ```ts
- * if (status === IssueTokensReply.grantRevoked) return { status: 'grant_revoked' };
+ * import type { IssueTokensResult } from '@kraikub/core';
+ * // Internal, from this module:
+ * declare const IssueTokensReply: { readonly grantRevoked: 0; readonly issued: 1 };
+ *
+ * function issued(status: number): IssueTokensResult {
+ *   if (status === IssueTokensReply.grantRevoked) return { status: 'grant_revoked' };
+ *   return { status: 'issued' };
+ * }
  * ```
  */
 export const IssueTokensReply = { grantRevoked: 0, issued: 1 } as const;
@@ -63,7 +93,14 @@ export const IssueTokensReply = { grantRevoked: 0, issued: 1 } as const;
  *
  * @example
  * ```ts
- * if (status === RotateRefreshTokenReply.rotated) return { status: 'rotated' };
+ * import type { RotateRefreshTokenResult } from '@kraikub/core';
+ * // Internal, from this module:
+ * declare const RotateRefreshTokenReply: { readonly notFound: 0; readonly rotated: 1; readonly reused: 2 };
+ *
+ * function rotated(status: number): RotateRefreshTokenResult | undefined {
+ *   if (status === RotateRefreshTokenReply.rotated) return { status: 'rotated' };
+ *   return undefined;
+ * }
  * ```
  */
 export const RotateRefreshTokenReply = { notFound: 0, rotated: 1, reused: 2 } as const;
@@ -73,6 +110,9 @@ export const RotateRefreshTokenReply = { notFound: 0, rotated: 1, reused: 2 } as
  *
  * @example
  * ```ts
+ * // Internal, from this module:
+ * declare const RevokeGrantReply: { readonly revoked: 1 };
+ * declare const status: number; // from scriptReply
  * if (status !== RevokeGrantReply.revoked) throw new Error('unexpected');
  * ```
  */
@@ -84,7 +124,18 @@ export const RevokeGrantReply = { revoked: 1 } as const;
  *
  * @example
  * ```ts
- * if (status === SaveInteractionReply.sourceLimited) return { status: 'limited', limit: 'source' };
+ * import type { SaveInteractionResult } from '@kraikub/core';
+ * // Internal, from this module:
+ * declare const SaveInteractionReply: {
+ *   readonly saved: 0;
+ *   readonly totalLimited: 1;
+ *   readonly sourceLimited: 2;
+ * };
+ *
+ * function limited(status: number): SaveInteractionResult | undefined {
+ *   if (status === SaveInteractionReply.sourceLimited) return { status: 'limited', limit: 'source' };
+ *   return undefined;
+ * }
  * ```
  */
 export const SaveInteractionReply = { saved: 0, totalLimited: 1, sourceLimited: 2 } as const;
@@ -95,7 +146,15 @@ export const SaveInteractionReply = { saved: 0, totalLimited: 1, sourceLimited: 
  *
  * @example
  * ```ts
- * if (status === ConsumeInteractionReply.notFound) return undefined;
+ * import type { InteractionRecord } from '@kraikub/core';
+ * // Internal, from this module:
+ * declare const ConsumeInteractionReply: { readonly notFound: 0; readonly consumed: 1 };
+ * declare function decode(value: unknown): InteractionRecord;
+ *
+ * function consumed(status: number, value: unknown): InteractionRecord | undefined {
+ *   if (status === ConsumeInteractionReply.notFound) return undefined;
+ *   return decode(value);
+ * }
  * ```
  */
 export const ConsumeInteractionReply = { notFound: 0, consumed: 1 } as const;

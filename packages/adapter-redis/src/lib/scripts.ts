@@ -20,6 +20,8 @@ import { createHash } from 'node:crypto';
  *
  * @example
  * ```ts
+ * import { createHash } from 'node:crypto';
+ * import type { LuaScript } from '@kraikub/adapter-redis';
  * const source = "return redis.call('GET', KEYS[1])";
  * const script: LuaScript = { name: 'get', source, sha: createHash('sha1').update(source).digest('hex') };
  * ```

@@ -10,6 +10,11 @@
  *
  * @example
  * ```ts
+ * import type { RedisClientLike } from '@kraikub/adapter-redis';
+ * // Internal, from this module:
+ * declare const timedOut: unique symbol;
+ * declare function withTimeout<T>(pending: Promise<T>, ms: number): Promise<T | typeof timedOut>;
+ * declare const client: RedisClientLike;
  * if ((await withTimeout(client.close(), 1000)) === timedOut) client.destroy();
  * ```
  */
@@ -24,6 +29,14 @@ export const timedOut: unique symbol = Symbol('timedOut');
  *
  * @example
  * ```ts
+ * // Internal, from this module; and a command that can be aborted:
+ * declare const timedOut: unique symbol;
+ * declare function withTimeout<T>(
+ *   pending: Promise<T>,
+ *   ms: number,
+ *   onTimeout?: () => void,
+ * ): Promise<T | typeof timedOut>;
+ * declare function send(signal: AbortSignal): Promise<string>;
  * const controller = new AbortController();
  * const reply = await withTimeout(send(controller.signal), 500, () => controller.abort());
  * if (reply === timedOut) throw new Error('timed out');
@@ -54,6 +67,10 @@ export async function withTimeout<T>(
  *
  * @example
  * ```ts
+ * import type { RedisConnectionOptions } from '@kraikub/adapter-redis';
+ * // Internal, from this module:
+ * declare function positiveMs(value: number | undefined, fallback: number, name: string): number;
+ * declare const options: RedisConnectionOptions;
  * const commandTimeoutMs = positiveMs(options.commandTimeoutMs, 1000, 'commandTimeoutMs');
  * ```
  */

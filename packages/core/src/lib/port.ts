@@ -26,8 +26,17 @@ export type Outcome<T> = Promise<Result<T, OAuthError>>;
  *
  * @example
  * ```ts
- * const stored = await tryPort('GrantStore.findCode', () => ctx.store.findCode(key));
- * if (stored.isErr()) return err(stored.error);
+ * import type { GrantStore, OAuthError, StoredCode, TokenKey } from '@kraikub/core';
+ * import { invalidCode } from '@kraikub/core';
+ * import { err, ok, type Result } from 'neverthrow';
+ * declare function tryPort<T>(what: string, call: () => Promise<T>): Promise<Result<T, OAuthError>>;
+ * declare const store: GrantStore;
+ *
+ * async function findLiveCode(key: TokenKey): Promise<Result<StoredCode, OAuthError>> {
+ *   const stored = await tryPort('GrantStore.findCode', () => store.findCode(key));
+ *   if (stored.isErr()) return err(stored.error);
+ *   return stored.value === undefined ? err(invalidCode('unknown code')) : ok(stored.value);
+ * }
  * ```
  */
 export async function tryPort<T>(what: string, call: () => Promise<T>): Outcome<T> {

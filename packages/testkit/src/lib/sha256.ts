@@ -44,7 +44,9 @@ function pad(message: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * sha256(new TextEncoder().encode('abc')); // 32 bytes: ba7816bf...
+ * // Internal, from this module:
+ * declare function sha256(message: Uint8Array): Uint8Array;
+ * const digest = sha256(new TextEncoder().encode('abc')); // 32 bytes: ba7816bf...
  * ```
  */
 export function sha256(message: Uint8Array): Uint8Array {
