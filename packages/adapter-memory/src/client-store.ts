@@ -1,4 +1,11 @@
-import { type ClientRecord, type ClientStore, clientRecordSchema } from '@kraikub/core';
+import {
+  type ClientRecord,
+  type ClientStore,
+  clientRecordSchema,
+  type DeleteClientResult,
+  type RegisterClientResult,
+  type UpdateClientResult,
+} from '@kraikub/core';
 import { z } from 'zod';
 
 const clientListSchema = z.array(clientRecordSchema);
@@ -53,10 +60,9 @@ export class MemoryClientStore implements ClientStore {
     for (const client of parseClients(clients)) this.#set(client);
   }
 
-  /** Registers (or replaces) one client after validating it. */
+  /** Registers (or replaces) one client after validating it, at once (for start-up code and tests). */
   register(client: unknown): ClientRecord {
-    const [parsed] = parseClients([client], 'client');
-    if (parsed === undefined) throw new TypeError('Invalid client registration');
+    const parsed = this.#parse(client as ClientRecord);
     this.#set(parsed);
     return parsed;
   }
@@ -73,6 +79,36 @@ export class MemoryClientStore implements ClientStore {
 
   async findClient(clientId: string): Promise<ClientRecord | undefined> {
     return this.#clients.get(clientId);
+  }
+
+  /** Stores a new client (validated); `exists` when its id is taken. */
+  async registerClient(client: ClientRecord): Promise<RegisterClientResult> {
+    const parsed = this.#parse(client);
+    if (this.#clients.has(parsed.id)) return { status: 'exists' };
+    this.#set(parsed);
+    return { status: 'registered' };
+  }
+
+  /** Replaces an existing client (validated); `not_found` when there is none. */
+  async updateClient(client: ClientRecord): Promise<UpdateClientResult> {
+    const parsed = this.#parse(client);
+    if (!this.#clients.has(parsed.id)) return { status: 'not_found' };
+    this.#set(parsed);
+    return { status: 'updated' };
+  }
+
+  async deleteClient(clientId: string): Promise<DeleteClientResult> {
+    return this.#clients.delete(clientId) ? { status: 'deleted' } : { status: 'not_found' };
+  }
+
+  async listClients(): Promise<ClientRecord[]> {
+    return this.list();
+  }
+
+  #parse(client: ClientRecord): ClientRecord {
+    const [parsed] = parseClients([client], 'client');
+    if (parsed === undefined) throw new TypeError('Invalid client registration');
+    return parsed;
   }
 
   #set(client: ClientRecord): void {

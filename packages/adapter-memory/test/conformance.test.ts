@@ -1,6 +1,10 @@
-import { runInteractionStoreConformance, runStoreConformance } from '@kraikub/testkit';
+import {
+  runClientStoreConformance,
+  runInteractionStoreConformance,
+  runStoreConformance,
+} from '@kraikub/testkit';
 import { describe, expect, test } from 'vitest';
-import { MemoryGrantStore, MemoryInteractionStore } from '../src/index.ts';
+import { MemoryClientStore, MemoryGrantStore, MemoryInteractionStore } from '../src/index.ts';
 
 // The GrantStore contract, under the suite's own clock: expiry to the millisecond,
 // 50-way races on consumeCode and rotateRefreshToken, and 200 model-based runs.
@@ -38,4 +42,12 @@ runInteractionStoreConformance({
   test,
   expect,
   createStore: ({ clock }) => ({ store: new MemoryInteractionStore({ clock }) }),
+});
+
+runClientStoreConformance({
+  name: 'MemoryClientStore',
+  describe,
+  test,
+  expect,
+  createStore: () => ({ store: new MemoryClientStore() }),
 });

@@ -3,7 +3,10 @@ import {
   type ClientStore,
   type Clock,
   clientRecordSchema,
+  type DeleteClientResult,
+  type RegisterClientResult,
   systemClock,
+  type UpdateClientResult,
 } from '@kraikub/core';
 import type { RedisConnection } from './connection.ts';
 import { asText, CorruptRecordError } from './lib/envelope.ts';
@@ -120,14 +123,11 @@ export class RedisClientStore implements ClientStore {
    * ```
    */
   async register(client: unknown): Promise<ClientRecord> {
-    const parsed = clientRecordSchema.safeParse(client);
-    if (!parsed.success) {
-      throw new TypeError(`Invalid client registration:\n${describeIssues(parsed.error).join('\n')}`);
-    }
-    const key = this.#key(parsed.data.id);
-    await this.#redis.command(['SET', key, JSON.stringify(parsed.data)], { key });
-    this.#cache.delete(parsed.data.id);
-    return parsed.data;
+    const parsed = this.#parse(client);
+    const key = this.#key(parsed.id);
+    await this.#redis.command(['SET', key, JSON.stringify(parsed)], { key });
+    this.#cache.delete(parsed.id);
+    return parsed;
   }
 
   /**
@@ -145,6 +145,47 @@ export class RedisClientStore implements ClientStore {
     this.#cache.delete(clientId);
     const key = this.#key(clientId);
     return Number(await this.#redis.command(['DEL', key], { key })) > 0;
+  }
+
+  /** Stores a new client (validated) with `SET NX`: `exists` when its id is taken. */
+  async registerClient(client: ClientRecord): Promise<RegisterClientResult> {
+    const parsed = this.#parse(client);
+    const key = this.#key(parsed.id);
+    const reply = await this.#redis.command(['SET', key, JSON.stringify(parsed), 'NX'], { key });
+    this.#cache.delete(parsed.id);
+    return reply === null ? { status: 'exists' } : { status: 'registered' };
+  }
+
+  /** Replaces an existing client (validated) with `SET XX`: `not_found` when there is none. */
+  async updateClient(client: ClientRecord): Promise<UpdateClientResult> {
+    const parsed = this.#parse(client);
+    const key = this.#key(parsed.id);
+    const reply = await this.#redis.command(['SET', key, JSON.stringify(parsed), 'XX'], { key });
+    this.#cache.delete(parsed.id);
+    return reply === null ? { status: 'not_found' } : { status: 'updated' };
+  }
+
+  async deleteClient(clientId: string): Promise<DeleteClientResult> {
+    return (await this.remove(clientId)) ? { status: 'deleted' } : { status: 'not_found' };
+  }
+
+  /** Every client, by a SCAN of the key space (administration, never a request path). */
+  async listClients(): Promise<ClientRecord[]> {
+    const start = `${this.#prefix}client:`;
+    const found: ClientRecord[] = [];
+    for (const key of await this.#redis.scan(`${start}*`)) {
+      const client = await this.findClient(key.slice(start.length));
+      if (client !== undefined) found.push(client);
+    }
+    return found;
+  }
+
+  #parse(client: unknown): ClientRecord {
+    const parsed = clientRecordSchema.safeParse(client);
+    if (!parsed.success) {
+      throw new TypeError(`Invalid client registration:\n${describeIssues(parsed.error).join('\n')}`);
+    }
+    return parsed.data;
   }
 
   #key(clientId: string): string {

@@ -1,6 +1,10 @@
-import { runInteractionStoreConformance, runStoreConformance } from '@kraikub/testkit';
+import {
+  runClientStoreConformance,
+  runInteractionStoreConformance,
+  runStoreConformance,
+} from '@kraikub/testkit';
 import { afterAll, describe, expect, test } from 'vitest';
-import { connectRedis, RedisGrantStore, RedisInteractionStore } from '../src/index.ts';
+import { connectRedis, RedisClientStore, RedisGrantStore, RedisInteractionStore } from '../src/index.ts';
 import { findRedis, reportSkipped, uniquePrefix } from './support/redis.ts';
 
 // The whole GrantStore contract against a real Redis: real time (Redis expires
@@ -41,6 +45,23 @@ if (redis === undefined) {
         store: new RedisInteractionStore({ connection: redis, prefix, clock }),
         close: async () => {
           for (const key of await redis.scan(`${prefix}*`)) await redis.command(['DEL', key], { key });
+        },
+      };
+    },
+  });
+
+  runClientStoreConformance({
+    name: 'RedisClientStore on a single Redis',
+    describe,
+    test,
+    expect,
+    createStore: () => {
+      const prefix = uniquePrefix('clients');
+      return {
+        store: new RedisClientStore({ connection, prefix }),
+        close: async () => {
+          for (const key of await connection.scan(`${prefix}*`))
+            await connection.command(['DEL', key], { key });
         },
       };
     },

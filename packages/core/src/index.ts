@@ -56,6 +56,7 @@ export type {
   CodeRecord,
   ConsumeCodeResult,
   CryptoPort,
+  DeleteClientResult,
   GrantRecordBase,
   GrantStore,
   GrantType,
@@ -66,12 +67,14 @@ export type {
   Keyed,
   RefreshRotation,
   RefreshTokenRecord,
+  RegisterClientResult,
   RotateRefreshTokenResult,
   SaveInteractionResult,
   StoredCode,
   TokenEndpointAuthMethod,
   TokenIssue,
   TokenKey,
+  UpdateClientResult,
 } from './ports.ts';
 export type { AuthorizationRequest, ClientSummary } from './rules/authorization-request.ts';
 export { validateAuthorizationRequest } from './rules/authorization-request.ts';

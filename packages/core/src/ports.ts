@@ -49,10 +49,39 @@ export interface ClientRecord {
   readonly refreshTokenGraceSeconds?: number;
 }
 
-/** Where core finds clients. */
+/** Result of {@link ClientStore.registerClient}. */
+export type RegisterClientResult = { readonly status: 'registered' } | { readonly status: 'exists' };
+
+/** Result of {@link ClientStore.updateClient}. */
+export type UpdateClientResult = { readonly status: 'updated' } | { readonly status: 'not_found' };
+
+/** Result of {@link ClientStore.deleteClient}. */
+export type DeleteClientResult = { readonly status: 'deleted' } | { readonly status: 'not_found' };
+
+/**
+ * Where core finds clients. `findClient` is all the protocol needs; the
+ * write operations are optional, for stores that let clients be registered,
+ * changed and removed at run time (dynamic client registration, an admin
+ * tool). `@kraikub/testkit`'s `runClientStoreConformance` proves them.
+ *
+ * A store keeps what it is given and gives it back unchanged: optional
+ * fields absent, never `undefined`.
+ */
 export interface ClientStore {
   /** The client with this id, or `undefined`. */
   findClient(clientId: string): Promise<ClientRecord | undefined>;
+  /**
+   * Stores a new client, unless one with its id exists (then nothing
+   * changes and the result is `exists`). Atomic: of concurrent registrations
+   * of one id, exactly one is `registered`.
+   */
+  registerClient?(client: ClientRecord): Promise<RegisterClientResult>;
+  /** Replaces an existing client (same id); `not_found` when there is none (nothing is stored). */
+  updateClient?(client: ClientRecord): Promise<UpdateClientResult>;
+  /** Removes a client; `not_found` when there is none. */
+  deleteClient?(clientId: string): Promise<DeleteClientResult>;
+  /** Every client, in no particular order: for administration, never on a request path. */
+  listClients?(): Promise<ClientRecord[]>;
 }
 
 /**

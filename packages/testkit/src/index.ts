@@ -16,6 +16,8 @@ export {
   state,
   tokenRequestParams,
 } from './arbitraries.ts';
+export type { ClientStoreConformanceOptions, ClientStoreUnderTest } from './client-conformance.ts';
+export { runClientStoreConformance } from './client-conformance.ts';
 export { FakeClock } from './clock.ts';
 export type {
   ConformanceGroup,
