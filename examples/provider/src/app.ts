@@ -14,14 +14,23 @@ import {
   type AuthorizationServer,
   type ClientStore,
   createAuthorizationServer,
-  type GrantEvent,
   type GrantStore,
   type InteractionStore,
+  isTransient,
 } from '@kraikub/core';
-import { accountPage, consentPage, loginPage, messagePage } from './pages.ts';
+import { type Context, Hono } from 'hono';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import { Consents } from './consents.ts';
+import { type LogLine, requestLog } from './log.ts';
 import { LoginLimiter } from './rate-limit.ts';
-import { csrfMatches, type Session, Sessions, sessionCookie } from './sessions.ts';
+import { csrfMatches, Sessions } from './sessions.ts';
+import { type AppStore, MemoryAppStore } from './store/app-store.ts';
 import type { Users } from './users.ts';
+import { accountPage, consentPage, errorPage, loginPage, messagePage } from './views.ts';
 
 /** The scopes this provider offers, with what the consent screen says about each. */
 export const scopes = {
@@ -36,74 +45,31 @@ export interface ProviderAppOptions {
   readonly users: Users;
   readonly grants?: GrantStore;
   readonly interactionStore?: InteractionStore;
+  /** Sessions, remembered consents and login rate limits. Default: in memory. */
+  readonly appStore?: AppStore;
+  /** Failed logins allowed per account and per address in 15 minutes. */
+  readonly loginLimit?: { readonly perAccount: number; readonly perIp: number };
   /** APIs that may introspect any access token (core's `resourceServers`). */
   readonly resourceServers?: readonly { readonly resource: string; readonly clientId: string }[];
-  /** Failed logins allowed per account and per IP in 15 minutes. */
-  readonly loginLimit?: { readonly perAccount: number; readonly perIp: number };
+  /** Where the JSON request log goes, one line per request; none when absent. */
+  readonly log?: LogLine;
+  /** The peer address of a request, from the runtime (Node's socket, Bun's or Deno's connection info). */
+  readonly remoteAddressOf?: (c: Context<AppEnv>) => string | undefined;
 }
 
 export interface ProviderApp {
   readonly server: AuthorizationServer;
+  /** The Hono app: mount it, or serve `handler`. */
+  readonly app: Hono<AppEnv>;
+  /** The whole provider as a Fetch handler; `info.remoteAddress` is the peer address when known. */
   readonly handler: FetchHandler;
 }
 
-/**
- * Consents a user gave, per client, and the grants made under them. Grants
- * are learned from the server's grant events, whichever path made them (the
- * consent page, or a remembered consent decided at once inside `interact`),
- * so revoking a consent ends every grant of it.
- */
-class Consents {
-  readonly #byUser = new Map<string, Map<string, { scopes: Set<string>; grants: Set<string> }>>();
-
-  #entry(userId: string, clientId: string) {
-    const clients =
-      this.#byUser.get(userId) ?? new Map<string, { scopes: Set<string>; grants: Set<string> }>();
-    this.#byUser.set(userId, clients);
-    const consent = clients.get(clientId) ?? { scopes: new Set<string>(), grants: new Set<string>() };
-    clients.set(clientId, consent);
-    return consent;
-  }
-
-  covers(userId: string, clientId: string, wanted: readonly string[]): boolean {
-    const consent = this.#byUser.get(userId)?.get(clientId);
-    return (
-      consent !== undefined && consent.scopes.size > 0 && wanted.every((scope) => consent.scopes.has(scope))
-    );
-  }
-
-  remember(userId: string, clientId: string, granted: readonly string[]): void {
-    const consent = this.#entry(userId, clientId);
-    for (const scope of granted) consent.scopes.add(scope);
-  }
-
-  /** The server's events: every grant made for a user is recorded under its client. */
-  hear(event: GrantEvent): void {
-    if (event.type === 'grant.created' && event.subject !== undefined) {
-      this.#entry(event.subject, event.clientId).grants.add(event.grantId);
-    }
-  }
-
-  list(userId: string): { clientId: string; scopes: string[] }[] {
-    return [...(this.#byUser.get(userId) ?? [])]
-      .filter(([, c]) => c.scopes.size > 0)
-      .map(([clientId, c]) => ({ clientId, scopes: [...c.scopes] }));
-  }
-
-  /** The grants made for a user under a client. */
-  grants(userId: string, clientId: string): string[] {
-    return [...(this.#byUser.get(userId)?.get(clientId)?.grants ?? [])];
-  }
-
-  /** Forgets the consent and its grants (once they are revoked). */
-  forget(userId: string, clientId: string): void {
-    this.#byUser.get(userId)?.delete(clientId);
-  }
+/** What the runtime hands the app beside the request, and what a request's handlers share. */
+export interface AppEnv {
+  Bindings: { remoteAddress?: string | undefined };
+  Variables: { requestId: string };
 }
-
-/** The page's CSP; `formTarget` is where a form's POST may finally redirect to, beside this origin. */
-const contentSecurityPolicy = (formTarget?: string) =>
-  `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'${formTarget === undefined ? '' : ` ${formTarget}`}; frame-ancestors 'none'`;
 
 /**
  * The CSP source of a redirect URI: its origin, or its scheme for a
@@ -123,47 +89,59 @@ function formTargetOf(redirectUri: string): string | undefined {
   return web && !url.hostname.startsWith('[') ? url.origin : url.protocol;
 }
 
-/** Headers of a page whose form completes `request`'s interaction (and so redirects to its client). */
-const completingPage = (request: { readonly redirectUri: string } | undefined): Record<string, string> => {
+type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+
+/** A page: HTML, never cached (the security headers come from `secureHeaders`). */
+const pageOf = async (c: Context<AppEnv>, body: Html, status = 200) =>
+  c.html(await body, status as 200, { 'cache-control': 'no-store' });
+
+const seeOther = (c: Context<AppEnv>, location: string) => {
+  c.header('cache-control', 'no-store');
+  return c.redirect(location, 303);
+};
+
+/** The pages' CSP; `formTarget` is where a form's POST may finally redirect to, beside this origin. */
+const contentSecurityPolicy = (formTarget?: string) =>
+  `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'${formTarget === undefined ? '' : ` ${formTarget}`}; frame-ancestors 'none'`;
+
+/**
+ * A page that completes `request`'s interaction may post on to the client's
+ * redirect URI: its own CSP (`secureHeaders` sets the default one on every
+ * other page, and keeps this one).
+ */
+const completing = (c: Context<AppEnv>, request: { readonly redirectUri: string } | undefined) => {
   const target = request === undefined ? undefined : formTargetOf(request.redirectUri);
-  return target === undefined ? {} : { 'content-security-policy': contentSecurityPolicy(target) };
+  if (target !== undefined) c.header('content-security-policy', contentSecurityPolicy(target));
 };
 
-/** Every page: no framing, no referrer, no caching, no sniffing. */
-const pageHeaders = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'content-security-policy': contentSecurityPolicy(),
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-};
-
-const html = (body: string, status = 200, headers: Record<string, string> = {}) =>
-  new Response(body, { status, headers: { ...pageHeaders, ...headers } });
-
-const seeOther = (location: string, headers: Record<string, string> = {}) =>
-  new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store', ...headers } });
-
-/** Every error answer carries no-store, like the library's own. */
-const notFound = () =>
-  Response.json({ error: 'not_found' }, { status: 404, headers: { 'cache-control': 'no-store' } });
-
-async function formOf(request: Request): Promise<URLSearchParams | undefined> {
-  const type = request.headers.get('content-type') ?? '';
+/** Reads a form of at most 16 KiB; `undefined` for anything else. */
+async function formOf(c: Context<AppEnv>): Promise<URLSearchParams | undefined> {
+  const type = c.req.header('content-type') ?? '';
   if (!type.startsWith('application/x-www-form-urlencoded')) return undefined;
-  const text = await request.text();
+  const text = await c.req.text();
   return text.length > 16 * 1024 ? undefined : new URLSearchParams(text);
 }
 
+const noStore = { 'cache-control': 'no-store' };
+
+/** Renders synchronous templates to a string (the library's error page wants one). */
+function text(body: Html): string {
+  if (body instanceof Promise) throw new TypeError('the error page template must be synchronous');
+  return body.toString();
+}
+
 /**
- * The whole provider as one Fetch handler: the OAuth endpoints from
- * `@kraikub/adapter-http`, plus this host's own pages (login, consent,
- * account) and a protected resource, `GET /api/me`.
+ * The whole provider as one Hono app: the OAuth endpoints of
+ * `@kraikub/adapter-http` (mounted as its Fetch handler), plus this host's
+ * own pages (login, consent, account) and a protected resource,
+ * `GET /api/me`. It keeps nothing per process: sessions, consents and rate
+ * limits are in `appStore`, codes, tokens and interactions in the stores
+ * given, so any process serves any request.
  */
 export function createProviderApp(options: ProviderAppOptions): ProviderApp {
   const secureCookies = options.issuer.startsWith('https:');
-  const consents = new Consents();
+  const store = options.appStore ?? new MemoryAppStore();
+  const consents = new Consents(store);
   const server = createAuthorizationServer({
     config: {
       issuer: options.issuer,
@@ -173,254 +151,305 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
     },
     clients: options.clients,
     store: options.grants ?? new MemoryGrantStore(),
-    // node:crypto's one-shot SHA-256 and pooled random bytes: the provider runs on Node.
+    // node:crypto's one-shot SHA-256 and pooled random bytes (Node, Bun and Deno all have node:crypto).
     crypto: nodeCrypto,
     onGrantEvent: (event) => consents.hear(event),
   });
   const interactions = createInteractions(server, {
     store: options.interactionStore ?? new MemoryInteractionStore(),
   });
-  const sessions = new Sessions();
+  const sessions = new Sessions(store, { secure: secureCookies });
   const limit = options.loginLimit ?? { perAccount: 5, perIp: 20 };
-  const accountLimiter = new LoginLimiter(limit.perAccount, 15 * 60_000);
-  const ipLimiter = new LoginLimiter(limit.perIp, 15 * 60_000);
+  const accountLimiter = new LoginLimiter(store, limit.perAccount, 15 * 60_000);
+  const ipLimiter = new LoginLimiter(store, limit.perIp, 15 * 60_000);
   const { users } = options;
+  const addressOf = (c: Context<AppEnv>) =>
+    c.env?.remoteAddress ??
+    options.remoteAddressOf?.(c) ??
+    // @hono/node-server passes Node's request as `incoming`: its socket's address.
+    (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket
+      ?.remoteAddress;
 
-  /** Every page gets a session, so every form can carry a CSRF token. */
-  const withSession = (request: Request): { session: Session; setCookie: Record<string, string> } => {
-    const existing = sessions.get(request);
-    if (existing !== undefined) return { session: existing, setCookie: {} };
-    const session = sessions.create();
-    return { session, setCookie: { 'set-cookie': sessionCookie(session, secureCookies) } };
-  };
+  const expired = (c: Context<AppEnv>, message: string, status = 400) =>
+    pageOf(c, messagePage('Request expired', message), status);
 
-  /** Completes an interaction and remembers the consent with its grant. */
-  const finish = async (interactionId: string, decision: Decision, userId?: string): Promise<Response> => {
+  /** Completes an interaction and remembers the consent. */
+  const finish = async (
+    c: Context<AppEnv>,
+    interactionId: string,
+    decision: Decision,
+    userId?: string,
+  ): Promise<Response> => {
     const done = await interactions.complete(interactionId, decision);
     if (!('location' in done)) {
       return done.kind === 'not_found'
-        ? html(
-            messagePage(
-              'Request expired',
-              'This sign-in request has expired or was already used. Go back to the application and try again.',
-            ),
-            400,
+        ? expired(
+            c,
+            'This sign-in request has expired or was already used. Go back to the application and try again.',
           )
-        : html(messagePage('Something went wrong', done.description), done.status);
+        : pageOf(c, messagePage('Something went wrong', done.description), done.status);
     }
     if (decision.type === 'approve' && userId !== undefined) {
-      consents.remember(userId, done.request.client.id, decision.scopes ?? done.request.scopes);
+      await consents.remember(userId, done.request.client.id, decision.scopes ?? done.request.scopes);
     }
-    return seeOther(done.location);
+    return seeOther(c, done.location);
   };
 
-  const interact: InteractCallback = ({ request, interactionId, httpRequest }) => {
-    const session = sessions.get(httpRequest);
+  const interact: InteractCallback = async ({ request, interactionId, httpRequest }) => {
+    const session = await sessions.fromRequest(httpRequest);
     const user = session?.userId === undefined ? undefined : users.byId(session.userId);
-    if (user === undefined) return seeOther(`/login?interaction=${interactionId}`);
-    if (consents.covers(user.id, request.client.id, request.scopes))
+    const page = (path: string) =>
+      new Response(null, {
+        status: 303,
+        headers: { location: `${path}?interaction=${interactionId}`, ...noStore },
+      });
+    if (user === undefined) return page('/login');
+    if (await consents.covers(user.id, request.client.id, request.scopes))
       return { type: 'approve', subject: user.id };
-    return seeOther(`/consent?interaction=${interactionId}`);
+    return page('/consent');
   };
 
-  const routes = async (request: Request, info: RequestInfo): Promise<Response> => {
-    const url = new URL(request.url);
-    const { pathname } = url;
-    const method = request.method;
+  const app = new Hono<AppEnv>();
+  app.use(requestId());
+  if (options.log !== undefined) app.use(requestLog(options.log));
+  app.use(
+    secureHeaders({
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'no-referrer',
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      // The provider's endpoints set their own headers; these fill in what they leave out.
+      overwrite: false,
+    }),
+  );
+  // Browsers say where a form came from (Origin, Sec-Fetch-Site): cross-site posts to the app's own
+  // forms are refused before the session's CSRF token is even read. Clients that say nothing
+  // (command-line tools, tests) still need the token.
+  const sameOrigin = csrf({ origin: new URL(options.issuer).origin });
+  for (const path of ['/login', '/consent', '/account/revoke', '/logout']) {
+    app.post(path, async (c, next) =>
+      c.req.header('origin') === undefined && c.req.header('sec-fetch-site') === undefined
+        ? next()
+        : sameOrigin(c, next),
+    );
+  }
 
-    if (pathname === '/login' && method === 'GET') {
-      const { session, setCookie } = withSession(request);
-      const interaction = url.searchParams.get('interaction') ?? '';
-      const pending = await interactions.find(interaction);
-      if (interaction !== '' && pending === undefined) {
-        return html(
-          messagePage(
-            'Request expired',
-            'This sign-in request has expired. Go back to the application and try again.',
-          ),
-          400,
-          setCookie,
-        );
-      }
-      return html(
+  app.get('/login', async (c) => {
+    const session = await sessions.currentOrStart(c);
+    const interaction = c.req.query('interaction') ?? '';
+    const pending = await interactions.find(interaction);
+    if (interaction !== '' && pending === undefined) {
+      return expired(c, 'This sign-in request has expired. Go back to the application and try again.');
+    }
+    completing(c, pending);
+    return pageOf(c, loginPage({ interaction, csrf: session.csrf, clientName: pending?.client.name }));
+  });
+
+  app.post('/login', async (c) => {
+    const form = await formOf(c);
+    const session = await sessions.current(c);
+    if (form === undefined || !csrfMatches(session, form.get('csrf') ?? undefined)) {
+      return pageOf(c, messagePage('Session expired', 'Reload the page and sign in again.'), 403);
+    }
+    const username = (form.get('username') ?? '').slice(0, 100);
+    const password = (form.get('password') ?? '').slice(0, 200);
+    const interaction = form.get('interaction') ?? '';
+    const pending = await interactions.find(interaction);
+    completing(c, pending);
+    const again = (error: string, status: number) =>
+      pageOf(
+        c,
         loginPage({
           interaction,
-          csrf: session.csrf,
-          ...(pending ? { clientName: pending.client.name } : {}),
+          csrf: session?.csrf ?? '',
+          error,
+          username,
+          clientName: pending?.client.name,
         }),
-        200,
-        { ...setCookie, ...completingPage(pending) },
+        status,
       );
+    const accountKey = `account:${username.toLowerCase()}`;
+    // The peer address the runtime saw (the socket), never a header a client can set.
+    const ipKey = `ip:${addressOf(c) ?? 'unknown'}`;
+    if (!(await accountLimiter.allowed(accountKey)) || !(await ipLimiter.allowed(ipKey))) {
+      return again('Too many failed attempts. Wait a few minutes and try again.', 429);
     }
+    const user = await users.authenticate(username, password);
+    if (user === undefined) {
+      await accountLimiter.fail(accountKey);
+      await ipLimiter.fail(ipKey);
+      return again('Wrong username or password.', 401);
+    }
+    await accountLimiter.reset(accountKey);
+    // A fresh session id at sign-in (no fixation); the old one is dropped.
+    await sessions.discard(session);
+    await sessions.start(c, user.id);
+    if (pending === undefined) return seeOther(c, '/account');
+    if (await consents.covers(user.id, pending.client.id, pending.scopes)) {
+      return finish(c, interaction, { type: 'approve', subject: user.id }, user.id);
+    }
+    return seeOther(c, `/consent?interaction=${encodeURIComponent(interaction)}`);
+  });
 
-    if (pathname === '/login' && method === 'POST') {
-      const form = await formOf(request);
-      const session = sessions.get(request);
-      if (form === undefined || !csrfMatches(session, form.get('csrf'))) {
-        return html(messagePage('Session expired', 'Reload the page and sign in again.'), 403);
-      }
-      const username = (form.get('username') ?? '').slice(0, 100);
-      const password = (form.get('password') ?? '').slice(0, 200);
-      const interaction = form.get('interaction') ?? '';
-      // The peer address the runtime saw (the node bridge's socket), never a header a client can set.
-      const ip = info.remoteAddress ?? 'unknown';
-      const pending = await interactions.find(interaction);
-      const again = (error: string, status: number) =>
-        html(
-          loginPage({
-            interaction,
-            csrf: session?.csrf ?? '',
-            error,
-            username,
-            ...(pending ? { clientName: pending.client.name } : {}),
-          }),
-          status,
-          completingPage(pending),
+  app.get('/consent', async (c) => {
+    const session = await sessions.current(c);
+    const interaction = c.req.query('interaction') ?? '';
+    const user = session?.userId === undefined ? undefined : users.byId(session.userId);
+    if (session === undefined || user === undefined) {
+      return seeOther(c, `/login?interaction=${encodeURIComponent(interaction)}`);
+    }
+    const pending = await interactions.find(interaction);
+    if (pending === undefined) {
+      return expired(c, 'This sign-in request has expired. Go back to the application and try again.');
+    }
+    completing(c, pending);
+    return pageOf(
+      c,
+      consentPage({
+        interaction,
+        csrf: session.csrf,
+        clientName: pending.client.name,
+        userName: user.name,
+        scopes: pending.scopes.map((name) => ({ name, description: server.config.scopes[name] ?? name })),
+      }),
+    );
+  });
+
+  app.post('/consent', async (c) => {
+    const form = await formOf(c);
+    const session = await sessions.current(c);
+    const user = session?.userId === undefined ? undefined : users.byId(session.userId);
+    if (form === undefined || user === undefined || !csrfMatches(session, form.get('csrf') ?? undefined)) {
+      return pageOf(c, messagePage('Session expired', 'Reload the page and try again.'), 403);
+    }
+    const interaction = form.get('interaction') ?? '';
+    const decision: Decision =
+      form.get('decision') === 'approve'
+        ? { type: 'approve', subject: user.id }
+        : { type: 'deny', description: 'The user denied the request.' };
+    return finish(c, interaction, decision, user.id);
+  });
+
+  app.get('/account', async (c) => {
+    const session = await sessions.current(c);
+    const user = session?.userId === undefined ? undefined : users.byId(session.userId);
+    if (session === undefined || user === undefined) return seeOther(c, '/login');
+    const list = await Promise.all(
+      (await consents.list(user.id)).map(async (consent) => ({
+        ...consent,
+        clientName: (await options.clients.findClient(consent.clientId))?.name ?? consent.clientId,
+      })),
+    );
+    return pageOf(c, accountPage({ userName: user.name, csrf: session.csrf, consents: list }));
+  });
+
+  app.post('/account/revoke', async (c) => {
+    const form = await formOf(c);
+    const session = await sessions.current(c);
+    if (
+      form === undefined ||
+      session?.userId === undefined ||
+      !csrfMatches(session, form.get('csrf') ?? undefined)
+    ) {
+      return pageOf(c, messagePage('Session expired', 'Reload the page and try again.'), 403);
+    }
+    const clientId = form.get('client_id') ?? '';
+    for (const grantId of await consents.grants(session.userId, clientId)) {
+      const revoked = await server.revokeGrant(grantId);
+      // The consent stays listed until every grant is revoked, so the user can try again.
+      if (revoked.isErr()) {
+        return pageOf(
+          c,
+          messagePage('Something went wrong', revoked.error.description),
+          statusOf(revoked.error),
         );
-      const accountKey = `account:${username.toLowerCase()}`;
-      const ipKey = `ip:${ip}`;
-      if (!accountLimiter.allowed(accountKey) || !ipLimiter.allowed(ipKey)) {
-        return again('Too many failed attempts. Wait a few minutes and try again.', 429);
       }
-      const user = await users.authenticate(username, password);
-      if (user === undefined) {
-        accountLimiter.fail(accountKey);
-        ipLimiter.fail(ipKey);
-        return again('Wrong username or password.', 401);
-      }
-      accountLimiter.reset(accountKey);
-      // A fresh session id at login (no fixation); the old one is dropped.
-      if (session !== undefined) sessions.destroy(session);
-      const fresh = sessions.create(user.id);
-      const cookie = { 'set-cookie': sessionCookie(fresh, secureCookies) };
-      if (pending === undefined) return seeOther('/account', cookie);
-      if (consents.covers(user.id, pending.client.id, pending.scopes)) {
-        const done = await finish(interaction, { type: 'approve', subject: user.id }, user.id);
-        done.headers.set('set-cookie', cookie['set-cookie']);
-        return done;
-      }
-      return seeOther(`/consent?interaction=${encodeURIComponent(interaction)}`, cookie);
     }
+    await consents.forget(session.userId, clientId);
+    return seeOther(c, '/account');
+  });
 
-    if (pathname === '/consent' && method === 'GET') {
-      const session = sessions.get(request);
-      const interaction = url.searchParams.get('interaction') ?? '';
-      const user = session?.userId === undefined ? undefined : users.byId(session.userId);
-      if (session === undefined || user === undefined)
-        return seeOther(`/login?interaction=${encodeURIComponent(interaction)}`);
-      const pending = await interactions.find(interaction);
-      if (pending === undefined) {
-        return html(
-          messagePage(
-            'Request expired',
-            'This sign-in request has expired. Go back to the application and try again.',
-          ),
-          400,
-        );
-      }
-      return html(
-        consentPage({
-          interaction,
-          csrf: session.csrf,
-          clientName: pending.client.name,
-          userName: user.name,
-          scopes: pending.scopes.map((name) => ({ name, description: server.config.scopes[name] ?? name })),
-        }),
-        200,
-        completingPage(pending),
-      );
+  app.post('/logout', async (c) => {
+    const form = await formOf(c);
+    const session = await sessions.current(c);
+    if (session !== undefined && form !== undefined && csrfMatches(session, form.get('csrf') ?? undefined)) {
+      await sessions.end(c, session);
     }
+    return seeOther(c, '/login');
+  });
 
-    if (pathname === '/consent' && method === 'POST') {
-      const form = await formOf(request);
-      const session = sessions.get(request);
-      const user = session?.userId === undefined ? undefined : users.byId(session.userId);
-      if (form === undefined || user === undefined || !csrfMatches(session, form.get('csrf'))) {
-        return html(messagePage('Session expired', 'Reload the page and try again.'), 403);
-      }
-      const interaction = form.get('interaction') ?? '';
-      const decision: Decision =
-        form.get('decision') === 'approve'
-          ? { type: 'approve', subject: user.id }
-          : { type: 'deny', description: 'The user denied the request.' };
-      return finish(interaction, decision, user.id);
-    }
+  app.all('/api/me', async (c) => {
+    const auth = await verifyBearer(server, c.req.raw, { scopes: ['profile'] });
+    if (!auth.ok) return auth.response;
+    const user = auth.token.subject === undefined ? undefined : users.byId(auth.token.subject);
+    if (user === undefined) return c.json({ error: 'not_found' }, 404, noStore);
+    return c.json(
+      {
+        sub: user.id,
+        name: user.name,
+        preferred_username: user.username,
+        ...(auth.token.scopes.includes('email') ? { email: user.email } : {}),
+      },
+      200,
+      noStore,
+    );
+  });
 
-    if (pathname === '/account' && method === 'GET') {
-      const session = sessions.get(request);
-      const user = session?.userId === undefined ? undefined : users.byId(session.userId);
-      if (session === undefined || user === undefined) return seeOther('/login');
-      const list = await Promise.all(
-        consents.list(user.id).map(async (c) => ({
-          ...c,
-          clientName: (await options.clients.findClient(c.clientId))?.name ?? c.clientId,
-        })),
-      );
-      return html(accountPage({ userName: user.name, csrf: session.csrf, consents: list }));
-    }
+  app.get('/', (c) =>
+    pageOf(
+      c,
+      messagePage(
+        'Kraikub',
+        'This is the Kraikub sign-in service. Applications send you here to sign in; your account is at /account.',
+      ),
+    ),
+  );
 
-    if (pathname === '/account/revoke' && method === 'POST') {
-      const form = await formOf(request);
-      const session = sessions.get(request);
-      if (form === undefined || session?.userId === undefined || !csrfMatches(session, form.get('csrf'))) {
-        return html(messagePage('Session expired', 'Reload the page and try again.'), 403);
-      }
-      const clientId = form.get('client_id') ?? '';
-      for (const grantId of consents.grants(session.userId, clientId)) {
-        const revoked = await server.revokeGrant(grantId);
-        // The consent stays listed until every grant is revoked, so the user can try again.
-        if (revoked.isErr()) {
-          return html(
-            messagePage('Something went wrong', revoked.error.description),
-            statusOf(revoked.error),
-          );
-        }
-      }
-      consents.forget(session.userId, clientId);
-      return seeOther('/account');
-    }
-
-    if (pathname === '/logout' && method === 'POST') {
-      const form = await formOf(request);
-      const session = sessions.get(request);
-      if (session !== undefined && form !== undefined && csrfMatches(session, form.get('csrf')))
-        sessions.destroy(session);
-      return seeOther('/login', { 'set-cookie': sessionCookie(undefined, secureCookies) });
-    }
-
-    if (pathname === '/api/me') {
-      const auth = await verifyBearer(server, request, { scopes: ['profile'] });
-      if (!auth.ok) return auth.response;
-      const user = auth.token.subject === undefined ? undefined : users.byId(auth.token.subject);
-      if (user === undefined) return notFound();
-      return Response.json(
-        {
-          sub: user.id,
-          name: user.name,
-          preferred_username: user.username,
-          ...(auth.token.scopes.includes('email') ? { email: user.email } : {}),
-        },
-        { headers: { 'cache-control': 'no-store' } },
-      );
-    }
-
-    if (pathname === '/' && method === 'GET') {
-      return html(
-        messagePage(
-          'Kraikub',
-          'This is the Kraikub sign-in service. Applications send you here to sign in; your account is at /account.',
-        ),
-      );
-    }
-    return notFound();
-  };
-
-  const handler = createHandler(server, {
+  // Everything else is the provider's: /authorize, /token, /revoke, /introspect and the metadata.
+  const provider = createHandler(server, {
     interactions,
     interact,
-    fallback: routes,
     // The provider's own look for every error page the library shows.
-    errorPage: ({ description, error }) => messagePage('Something went wrong', `${description} (${error})`),
+    errorPage: ({ description, error }) => text(errorPage(description, error)),
+    fallback: (request) =>
+      (request.headers.get('accept') ?? '').includes('text/html')
+        ? new Response(text(messagePage('Not found', 'There is no such page.')), {
+            status: 404,
+            headers: { 'content-type': 'text/html; charset=utf-8', ...noStore },
+          })
+        : Response.json({ error: 'not_found' }, { status: 404, headers: noStore }),
   });
-  return { server, handler };
+  app.all('*', (c) => provider(c.req.raw, { remoteAddress: addressOf(c) }));
+
+  // A store outage is a 503 on every page (HTML for browsers, JSON for APIs); anything else a 500.
+  app.onError((error, c) => {
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json({ error: 'forbidden' }, error.status, noStore);
+    }
+    const status = isTransient(error) ? 503 : 500;
+    const code = status === 503 ? 'temporarily_unavailable' : 'server_error';
+    const description =
+      status === 503
+        ? 'The service is temporarily unavailable. Try again later.'
+        : 'The server encountered an unexpected error.';
+    (options.log ?? ((line: string) => console.error(line)))(
+      JSON.stringify({
+        level: 'error',
+        time: new Date().toISOString(),
+        reqId: c.get('requestId'),
+        error: String(error),
+      }),
+    );
+    return (c.req.header('accept') ?? '').includes('text/html')
+      ? c.html(text(errorPage(description, code)), status, noStore)
+      : c.json({ error: code, error_description: description }, status, noStore);
+  });
+
+  const handler: FetchHandler = async (request: Request, info?: RequestInfo) =>
+    app.fetch(request, { remoteAddress: info?.remoteAddress });
+  return { server, app, handler };
 }

@@ -1,19 +1,20 @@
-import { MemoryClientStore } from '@kraikub/adapter-memory';
-import { connectRedis, RedisGrantStore, RedisInteractionStore } from '@kraikub/adapter-redis';
 import { sha256Base64url, webCrypto } from '@kraikub/core';
 import { createProviderApp } from './app.ts';
-import { readClientsFile } from './clients-file.ts';
 import { loadSettings, type Settings } from './config.ts';
+import { stdout } from './log.ts';
 import { serve } from './node-server.ts';
+import { openStorage, StartupError, type Storage } from './storage.ts';
 import { demoAccounts, demoUsers } from './users.ts';
+
+export { StartupError } from './storage.ts';
 
 /** The demo client's registration (the app under examples/client). Development only. */
 export const demoClient = { id: 'kraikub-demo', secret: 'kraikub-demo-secret' } as const;
 
-export async function start(settings: Settings) {
-  const clients = new MemoryClientStore(await readClientsFile(settings.clientsFile));
+/** The provider app on the configured storage, runtime-neutral (Node, Bun and Deno entry points share it). */
+export async function createApp(settings: Settings, storage: Storage) {
   if (settings.demo) {
-    clients.register({
+    await storage.clients.register({
       id: demoClient.id,
       name: 'Kraikub Demo App',
       redirectUris: [`http://localhost:${settings.demoClientPort}/callback`],
@@ -23,44 +24,16 @@ export async function start(settings: Settings) {
       scopes: ['profile', 'email', 'offline_access'],
     });
   }
-  // With REDIS_URL, codes, tokens, grants and pending interactions live in Redis, shared by every
-  // instance (see packages/adapter-redis/README.md); clients still come from the file.
-  const redis =
-    settings.redisUrl === undefined
-      ? undefined
-      : await connectStore(settings.redisUrl, settings.storeWaitSeconds);
-  const { handler, server } = createProviderApp({
+  return createProviderApp({
     issuer: settings.issuer,
-    clients,
+    clients: storage.clients,
+    grants: storage.grants,
+    interactionStore: storage.interactions,
+    appStore: storage.app,
     users: await demoUsers(),
     resourceServers: settings.resourceServers,
-    ...(redis === undefined
-      ? {}
-      : {
-          grants: new RedisGrantStore({ connection: redis }),
-          interactionStore: new RedisInteractionStore({ connection: redis }),
-        }),
+    ...(settings.logRequests ? { log: stdout } : {}),
   });
-  const http = serve(handler, { log: settings.logRequests });
-  // A listen error (EADDRINUSE, EACCES) rejects instead of escaping as an uncaught 'error' event.
-  try {
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(settings.port, settings.host, () => {
-        http.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (cause) {
-    await redis?.close();
-    throw new StartupError(listenFailure(cause, settings));
-  }
-  return { http, server, clients, redis };
-}
-
-/** A start-up failure the user can act on: printed as one line, without a stack trace. */
-export class StartupError extends Error {
-  override readonly name = 'StartupError';
 }
 
 function listenFailure(cause: unknown, settings: Settings): string {
@@ -74,31 +47,30 @@ function listenFailure(cause: unknown, settings: Settings): string {
   return `Cannot listen on ${where}: ${(cause as Error).message}`;
 }
 
-/** Connects to Redis, saying what it waits for; an unreachable Redis is a {@link StartupError}. */
-async function connectStore(url: string, waitSeconds: number) {
-  console.error(`Waiting for Redis at ${redacted(url)} (up to ${waitSeconds} s)...`);
+/** Starts the provider on Node: the Hono app through `@hono/node-server`, on the configured storage. */
+export async function start(settings: Settings) {
+  const storage = await openStorage(settings);
+  const { server, app, handler } = await createApp(settings, storage);
+  const http = serve(app);
+  // A listen error (EADDRINUSE, EACCES) rejects instead of escaping as an uncaught 'error' event.
   try {
-    return await connectRedis({ url, startupTimeoutMs: waitSeconds * 1000 });
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(settings.port, settings.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
   } catch (cause) {
-    const reason = (cause as Error).message.replace(/^redis: cannot connect: /, '');
-    throw new StartupError(
-      `Cannot connect to Redis at ${redacted(url)} (${reason}). Start Redis, or unset REDIS_URL to keep everything in memory.`,
-    );
+    await storage.close();
+    throw new StartupError(listenFailure(cause, settings));
   }
-}
-
-/** A URL with its password hidden. */
-function redacted(text: string): string {
-  const url = new URL(text);
-  if (url.password !== '') url.password = '***';
-  return url.href;
-}
-
-/** Where codes and tokens live, for the banner (a password in REDIS_URL is not shown). */
-function storageOf(settings: Settings): string {
-  return settings.redisUrl === undefined
-    ? 'in-memory storage'
-    : `Redis storage at ${redacted(settings.redisUrl)}`;
+  const close = async () => {
+    http.closeAllConnections();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await storage.close();
+  };
+  return { http, server, app, handler, clients: storage.clients, redis: storage.redis, storage, close };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -117,24 +89,21 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(error instanceof StartupError ? error.message : error);
     process.exit(1);
   }
-  const { clients } = started;
+  const clients = (await started.clients.listClients?.()) ?? [];
   const lines = [
     '',
-    `Kraikub provider on ${settings.issuer} (${storageOf(settings)})`,
+    `Kraikub provider on ${settings.issuer} (${started.storage.description})`,
     `  metadata   ${settings.issuer}/.well-known/oauth-authorization-server`,
     `  account    ${settings.issuer}/account`,
     `  users      ${demoAccounts.map((a) => `${a.username} / ${a.password}`).join(', ')}`,
-    `  clients    ${
-      clients
-        .list()
-        .map((c) => c.id)
-        .join(', ') || '(none)'
-    }`,
+    `  clients    ${clients.map((c) => c.id).join(', ') || '(none)'}`,
     settings.demo ? `  demo app   http://localhost:${settings.demoClientPort} (client ${demoClient.id})` : '',
     '',
   ];
   console.error(lines.join('\n'));
-  const stop = () => process.exit(0);
+  const stop = () => {
+    void started.close().finally(() => process.exit(0));
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

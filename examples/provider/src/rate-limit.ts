@@ -1,36 +1,32 @@
+import type { AppStore } from './store/app-store.ts';
+
 /**
- * Failed-login limiter: at most `max` failures per key in a sliding window.
- * Keys are `account:<name>` and `ip:<address>`, so neither guessing one
- * password across many accounts nor many passwords on one account scales.
+ * Failed-login limiter: at most `max` failures per key in a window, counted
+ * in the app's store (so every provider process counts together). Keys are
+ * `account:<name>` and `ip:<address>`, so neither guessing one password
+ * across many accounts nor many passwords on one account scales.
  */
 export class LoginLimiter {
-  readonly #failures = new Map<string, number[]>();
+  readonly #store: AppStore;
+  readonly #max: number;
+  readonly #windowMs: number;
 
-  constructor(
-    private readonly max: number,
-    private readonly windowMs: number,
-  ) {}
+  constructor(store: AppStore, max: number, windowMs: number) {
+    this.#store = store;
+    this.#max = max;
+    this.#windowMs = windowMs;
+  }
 
   /** True when `key` may try again now. */
-  allowed(key: string, now = Date.now()): boolean {
-    return this.#recent(key, now).length < this.max;
+  async allowed(key: string): Promise<boolean> {
+    return ((await this.#store.get<number>(`fail:${key}`)) ?? 0) < this.#max;
   }
 
-  fail(key: string, now = Date.now()): void {
-    const recent = this.#recent(key, now);
-    recent.push(now);
-    this.#failures.set(key, recent);
-    if (this.#failures.size > 10_000) {
-      for (const [k, times] of this.#failures)
-        if ((times.at(-1) ?? 0) <= now - this.windowMs) this.#failures.delete(k);
-    }
+  async fail(key: string): Promise<void> {
+    await this.#store.increment(`fail:${key}`, this.#windowMs);
   }
 
-  reset(key: string): void {
-    this.#failures.delete(key);
-  }
-
-  #recent(key: string, now: number): number[] {
-    return (this.#failures.get(key) ?? []).filter((time) => time > now - this.windowMs);
+  async reset(key: string): Promise<void> {
+    await this.#store.delete(`fail:${key}`);
   }
 }

@@ -1,70 +1,87 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { parse } from 'hono/utils/cookie';
+import type { AppStore } from './store/app-store.ts';
 
-/** A browser session: who is logged in, and the CSRF token of its forms. */
+/** A browser session: who is signed in (and since when), and the CSRF token of its forms. */
 export interface Session {
   readonly id: string;
-  userId: string | undefined;
+  readonly userId?: string;
+  /** When the user signed in (ms). */
+  readonly authTime?: number;
   readonly csrf: string;
-  expiresAt: number;
 }
 
-const ttlMs = 8 * 3600 * 1000;
 export const cookieName = 'kraikub_session';
+const ttlMs = 8 * 3600 * 1000;
+const idPattern = /^[A-Za-z0-9_-]{43}$/;
 
-/** Sessions in memory, looked up by a random cookie value. */
+/**
+ * Sessions in the app's store (memory, Redis, or PostgreSQL), so any
+ * provider process serves any request; the browser holds only a random id
+ * in an HttpOnly, SameSite=Lax cookie (Secure over https).
+ */
 export class Sessions {
-  readonly #sessions = new Map<string, Session>();
+  readonly #store: AppStore;
+  readonly #secure: boolean;
 
-  /** The session of a request, if its cookie names a live one. */
-  get(request: Request): Session | undefined {
-    const id = readCookie(request, cookieName);
-    if (id === undefined) return undefined;
-    const session = this.#sessions.get(id);
-    if (session === undefined || session.expiresAt <= Date.now()) {
-      this.#sessions.delete(id);
-      return undefined;
-    }
+  constructor(store: AppStore, options: { readonly secure: boolean }) {
+    this.#store = store;
+    this.#secure = options.secure;
+  }
+
+  /** The session the request's cookie names, if it is live. */
+  current(c: Context): Promise<Session | undefined> {
+    return this.#find(getCookie(c, cookieName));
+  }
+
+  /** The same, from a plain `Request` (inside the provider's interaction callback). */
+  fromRequest(request: Request): Promise<Session | undefined> {
+    return this.#find(parse(request.headers.get('cookie') ?? '', cookieName)[cookieName]);
+  }
+
+  async #find(id: string | undefined): Promise<Session | undefined> {
+    if (id === undefined || !idPattern.test(id)) return undefined;
+    return this.#store.get<Session>(`session:${id}`);
+  }
+
+  /** A new session (a new id on every sign-in, against fixation), set as the cookie. */
+  async start(c: Context, userId?: string): Promise<Session> {
+    const id = randomBytes(32).toString('base64url');
+    const csrf = randomBytes(32).toString('base64url');
+    const session: Session = userId === undefined ? { id, csrf } : { id, csrf, userId, authTime: Date.now() };
+    await this.#store.set(`session:${id}`, session, ttlMs);
+    setCookie(c, cookieName, id, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'Lax',
+      secure: this.#secure,
+      maxAge: Math.floor(ttlMs / 1000),
+    });
     return session;
   }
 
-  /** A new session (a new id on every login, against session fixation). */
-  create(userId?: string): Session {
-    const now = Date.now();
-    for (const [id, s] of this.#sessions) if (s.expiresAt <= now) this.#sessions.delete(id);
-    const session: Session = {
-      id: randomBytes(32).toString('base64url'),
-      userId,
-      csrf: randomBytes(32).toString('base64url'),
-      expiresAt: now + ttlMs,
-    };
-    this.#sessions.set(session.id, session);
-    return session;
+  /** The request's session, or a new anonymous one (every page's forms carry a CSRF token). */
+  async currentOrStart(c: Context): Promise<Session> {
+    return (await this.current(c)) ?? this.start(c);
   }
 
-  destroy(session: Session): void {
-    this.#sessions.delete(session.id);
+  /** Forgets a session in the store (its cookie is about to be replaced). */
+  async discard(session: Session | undefined): Promise<void> {
+    if (session !== undefined) await this.#store.delete(`session:${session.id}`);
   }
-}
 
-export function readCookie(request: Request, name: string): string | undefined {
-  const header = request.headers.get('cookie') ?? '';
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  /** Ends a session and clears the cookie. */
+  async end(c: Context, session: Session | undefined): Promise<void> {
+    if (session !== undefined) await this.#store.delete(`session:${session.id}`);
+    deleteCookie(c, cookieName, { path: '/', secure: this.#secure, httpOnly: true, sameSite: 'Lax' });
   }
-  return undefined;
-}
-
-/** `Set-Cookie` for a session: HttpOnly, SameSite=Lax, Secure over https. */
-export function sessionCookie(session: Session | undefined, secure: boolean): string {
-  const value = session === undefined ? '' : session.id;
-  const maxAge = session === undefined ? 0 : Math.floor(ttlMs / 1000);
-  return `${cookieName}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
 }
 
 /** Constant-time check of a form's CSRF token against the session's. */
-export function csrfMatches(session: Session | undefined, token: string | null): boolean {
-  if (session === undefined || token === null) return false;
+export function csrfMatches(session: Session | undefined, token: string | undefined): boolean {
+  if (session === undefined || token === undefined) return false;
   const a = Buffer.from(session.csrf);
   const b = Buffer.from(token);
   return a.length === b.length && timingSafeEqual(a, b);

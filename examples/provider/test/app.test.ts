@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FetchHandler } from '@kraikub/adapter-http';
 import { MemoryClientStore } from '@kraikub/adapter-memory';
-import { sha256Base64url, webCrypto } from '@kraikub/core';
+import { StorageUnavailableError, sha256Base64url, webCrypto } from '@kraikub/core';
 import { describe, expect, test } from 'vitest';
-import { createProviderApp } from '../src/app.ts';
+import { createProviderApp, type ProviderAppOptions } from '../src/app.ts';
+import { main as clientsCli } from '../src/clients-cli.ts';
 import { loadSettings } from '../src/config.ts';
 import { serve } from '../src/node-server.ts';
 import { demoUsers } from '../src/users.ts';
@@ -19,7 +20,7 @@ const REDIRECT = 'http://localhost:4000/callback';
 const SECRET = 'test-secret';
 const users = await demoUsers();
 
-async function app(issuer = ISSUER) {
+async function app(issuer = ISSUER, extra: Partial<ProviderAppOptions> = {}) {
   const clients = new MemoryClientStore([
     {
       id: 'demo',
@@ -30,7 +31,7 @@ async function app(issuer = ISSUER) {
       scopes: ['profile', 'email', 'offline_access'],
     },
   ]);
-  return createProviderApp({ issuer, clients, users, loginLimit: { perAccount: 3, perIp: 5 } });
+  return createProviderApp({ issuer, clients, users, loginLimit: { perAccount: 3, perIp: 5 }, ...extra });
 }
 
 /** A tiny browser at the address `ip`: keeps cookies, never follows redirects by itself. */
@@ -205,6 +206,36 @@ describe('the provider app', () => {
     expect(await refreshed.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
+  test('a store outage is a 503 on every page: the branded HTML page for browsers, JSON for APIs, no-store', async () => {
+    const down = () =>
+      Promise.reject(new StorageUnavailableError('redis: connect ECONNREFUSED 10.0.0.9:6379'));
+    const appStore = {
+      get: down,
+      set: down,
+      delete: down,
+      increment: down,
+      addMember: down,
+      removeMember: down,
+      members: down,
+    };
+    const { handler } = await app(ISSUER, { appStore });
+    const page = await handler(new Request(`${ISSUER}/login`, { headers: { accept: 'text/html' } }));
+    expect(page.status).toBe(503);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const body = await page.text();
+    expect(body).toContain('Kraikub');
+    expect(body).toContain('temporarily_unavailable');
+    expect(body).not.toContain('10.0.0.9');
+    const api = await handler(
+      new Request(`${ISSUER}/account`, {
+        headers: { accept: 'application/json', cookie: `kraikub_session=${'s'.repeat(43)}` },
+      }),
+    );
+    expect(api.status).toBe(503);
+    expect(await api.json()).toMatchObject({ error: 'temporarily_unavailable' });
+  });
+
   test('denying consent redirects with access_denied', async () => {
     const { handler } = await app();
     const { done } = await signIn(browser(handler), 'deny');
@@ -251,8 +282,8 @@ describe('the provider app', () => {
   });
 
   test('through node:http, failed logins are counted per socket address, not for everyone at once', async () => {
-    const { handler } = await app();
-    const http = serve(handler, { log: false });
+    const { app: provider } = await app();
+    const http = serve(provider);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const port = (http.address() as AddressInfo).port;
     /** A request from a given loopback address (Linux routes all of 127/8 to lo). */
@@ -299,9 +330,9 @@ describe('the provider app', () => {
   });
 
   test('request logs are one JSON line each, with no query, token or secret', async () => {
-    const { handler } = await app();
     const lines: string[] = [];
-    const http = serve(handler, { log: true, out: (line) => lines.push(line) });
+    const { app: provider } = await app(ISSUER, { log: (line) => lines.push(line) });
+    const http = serve(provider);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     try {
@@ -386,6 +417,91 @@ describe('clients add', () => {
     ) as unknown[];
     expect(saved).toHaveLength(1);
   }, 30_000);
+});
+
+describe('the clients CLI', () => {
+  /** Runs the CLI in process against a clients file (or REDIS_URL); returns its exit code and output. */
+  async function cli(argv: string[], env: Record<string, string>) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await clientsCli(argv, {
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+      env: { HOME: tmpdir(), ...env },
+    });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  test('--help prints the usage and exits 0; no command or a bad one exits 2', async () => {
+    const help = await cli(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/rotate-secret CLIENT_ID/);
+    expect((await cli(['add', '--help'], {})).code).toBe(0);
+    expect((await cli([], {})).code).toBe(2);
+    expect((await cli(['frobnicate'], {})).code).toBe(2);
+    expect((await cli(['add', '--name', 'x'], {})).code).toBe(2);
+  });
+
+  test('add with grant types and default scopes, list, rotate-secret, remove', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kraikub-cli-'));
+    const env = { CLIENTS_FILE: join(dir, 'clients.json') };
+    const added = await cli(
+      [
+        'add',
+        '--id',
+        'svc',
+        '--name',
+        'Service',
+        '--redirect-uri',
+        'https://svc.example/cb',
+        '--grant-type',
+        'authorization_code',
+        '--grant-type',
+        'client_credentials',
+        '--scope',
+        'profile email',
+        '--default-scope',
+        'profile',
+      ],
+      env,
+    );
+    expect(added.code).toBe(0);
+    const first = /client_secret: (\S+)/.exec(added.out)?.[1] ?? '';
+    expect((await cli(['list'], env)).out).toBe(
+      'svc\tService\tclient_secret_basic\tauthorization_code,client_credentials\tprofile email\thttps://svc.example/cb',
+    );
+    const [stored] = JSON.parse(await readFile(env.CLIENTS_FILE, 'utf8')) as {
+      defaultScopes: string[];
+      secretHash: string;
+    }[];
+    expect(stored?.defaultScopes).toEqual(['profile']);
+    expect(stored?.secretHash).toBe(await sha256Base64url(webCrypto, first));
+
+    const rotated = await cli(['rotate-secret', 'svc'], env);
+    expect(rotated.code).toBe(0);
+    const second = /client_secret: (\S+)/.exec(rotated.out)?.[1] ?? '';
+    expect(second).toMatch(/^kbs_/);
+    expect(second).not.toBe(first);
+    const [after] = JSON.parse(await readFile(env.CLIENTS_FILE, 'utf8')) as { secretHash: string }[];
+    expect(after?.secretHash).toBe(await sha256Base64url(webCrypto, second));
+
+    expect(
+      (await cli(['add', '--id', 'svc', '--name', 'Again', '--redirect-uri', 'https://svc.example/cb'], env))
+        .code,
+    ).toBe(1);
+    expect(
+      (
+        await cli(
+          ['add', '--id', 'pub', '--public', '--name', 'Pub', '--redirect-uri', 'http://127.0.0.1/cb'],
+          env,
+        )
+      ).code,
+    ).toBe(0);
+    expect((await cli(['rotate-secret', 'pub'], env)).err).toMatch(/public client/);
+    expect((await cli(['remove', 'svc'], env)).code).toBe(0);
+    expect((await cli(['remove', 'svc'], env)).code).toBe(1);
+    expect((await cli(['list'], env)).out).toMatch(/^pub\t/);
+  });
 });
 
 describe('start-up failures', () => {

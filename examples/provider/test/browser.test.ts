@@ -110,7 +110,9 @@ describe.skipIf(!haveChromium)('the demo in Chromium', () => {
       }),
     );
     providerHttp = provider.http;
-    expect(provider.clients.list().map((c) => c.redirectUris)).toEqual([[`${clientBase}/callback`]]);
+    expect(((await provider.clients.listClients?.()) ?? []).map((c) => c.redirectUris)).toEqual([
+      [`${clientBase}/callback`],
+    ]);
 
     // The demo client app (examples/client), served on node:http.
     const app = createClientApp({

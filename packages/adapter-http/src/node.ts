@@ -287,6 +287,9 @@ export function toNodeHandler(handler: FetchHandler): NodeHandler {
 /** Options of {@link createNodeServer}: `node:http`'s own, with safer defaults. */
 export type NodeServerOptions = Omit<ServerOptions, 'requireHostHeader'>;
 
+/** A `node:http` request listener. */
+export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
 /** Node's parser errors that have a status of their own; the rest are a 400. */
 const parserStatus: Readonly<Record<string, number>> = {
   HPE_HEADER_OVERFLOW: 431,
@@ -294,33 +297,59 @@ const parserStatus: Readonly<Record<string, number>> = {
 };
 
 /**
- * Creates a `node:http` server for a Fetch handler, hardened for hostile
- * traffic: a request that Node's own parser refuses (bad framing, an invalid
- * request line, oversized headers) gets a plain 400 (408, 431) with
- * `Cache-Control: no-store` and the connection closed, instead of Node's bare
- * answer; a missing `Host` reaches the handler, which answers it the same way
- * as any other malformed request; an `Expect` other than `100-continue` is a
- * 417 with `no-store`; a client that half-closes after its request still gets
- * its answer. Every request goes through {@link toNodeHandler}.
+ * Wraps any `node:http` request listener (a framework's adapter, say) with
+ * the bridge's checks: the method, the request target and the `Host` are
+ * checked before the listener sees them (RFC 9112 section 3.2: `OPTIONS *`
+ * answered, malformed targets and Hosts a 400, CONNECT/TRACE/TRACK a 405, all
+ * with `no-store`), and nothing the listener throws or rejects escapes as a
+ * crash. {@link toNodeHandler} already does this itself.
  *
  * @example
  * ```ts
- * import { createNodeServer } from '@kraikub/adapter-http/node';
- * declare const handler: (request: Request) => Promise<Response>;
- * createNodeServer(handler).listen(3000);
+ * import { createServer } from 'node:http';
+ * import { guardRequests, hardenNodeServer, type NodeRequestListener } from '@kraikub/adapter-http/node';
+ * declare const frameworkListener: NodeRequestListener; // e.g. @hono/node-server's getRequestListener(app.fetch)
+ * hardenNodeServer(createServer({ requireHostHeader: false }, guardRequests(frameworkListener))).listen(3000);
  * ```
- * @see https://www.rfc-editor.org/rfc/rfc9112#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9112#section-3.2
  */
-export function createNodeServer(handler: FetchHandler, options: NodeServerOptions = {}): Server {
-  const listener = toNodeHandler(handler);
-  const server = createServer(
-    { headersTimeout: 20_000, requestTimeout: 60_000, ...options, requireHostHeader: false },
-    (req, res) => listener(req, res),
-  );
+export function guardRequests(listener: NodeRequestListener): NodeRequestListener {
+  return (req, res) => {
+    try {
+      const target = targetOf(req);
+      if (target.kind !== 'origin') return refuse(res, target);
+      const answered = listener(req, res);
+      if (answered instanceof Promise) answered.catch(() => fail(res));
+    } catch {
+      fail(res);
+    }
+  };
+}
+
+/**
+ * Hardens a `node:http` server for hostile traffic: a request that Node's own
+ * parser refuses (bad framing, an invalid request line, oversized headers)
+ * gets a plain 400 (408, 431) with `Cache-Control: no-store` and the
+ * connection closed, instead of Node's bare answer; an `Expect` other than
+ * `100-continue` is a 417 with `no-store`; a client that half-closes after
+ * its request still gets its answer. Create the server with
+ * `requireHostHeader: false`, so a missing `Host` reaches the listener's own
+ * check ({@link guardRequests}, {@link toNodeHandler}).
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { hardenNodeServer, toNodeHandler } from '@kraikub/adapter-http/node';
+ * declare const handler: (request: Request) => Promise<Response>;
+ * hardenNodeServer(createServer({ requireHostHeader: false }, toNodeHandler(handler))).listen(3000);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9112#section-9.6
+ */
+export function hardenNodeServer<S extends Server>(server: S): S {
   // A client may half-close its side once its request is sent (RFC 9112 section 9.6); Node
   // would then drop the connection before an asynchronous answer is written.
   // (`httpAllowHalfOpen` is how node:http's own server decides; it is not in @types/node.)
-  (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  (server as unknown as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   // RFC 9110 section 10.1.1: an expectation other than 100-continue is a 417, with no-store.
   server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
     writeOutput(
@@ -348,4 +377,29 @@ export function createNodeServer(handler: FetchHandler, options: NodeServerOptio
     );
   });
   return server;
+}
+
+/** The server timeouts {@link createNodeServer} starts from: a slow client cannot hold a socket forever. */
+export const nodeServerDefaults = { headersTimeout: 20_000, requestTimeout: 60_000 } as const;
+
+/**
+ * Creates a `node:http` server for a Fetch handler, hardened for hostile
+ * traffic ({@link hardenNodeServer}), every request going through
+ * {@link toNodeHandler}.
+ *
+ * @example
+ * ```ts
+ * import { createNodeServer } from '@kraikub/adapter-http/node';
+ * declare const handler: (request: Request) => Promise<Response>;
+ * createNodeServer(handler).listen(3000);
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9112#section-3
+ */
+export function createNodeServer(handler: FetchHandler, options: NodeServerOptions = {}): Server {
+  const listener = toNodeHandler(handler);
+  return hardenNodeServer(
+    createServer({ ...nodeServerDefaults, ...options, requireHostHeader: false }, (req, res) =>
+      listener(req, res),
+    ),
+  );
 }

@@ -142,6 +142,8 @@ export interface ExitInfo {
 export interface ProviderOptions {
   /** Codes, tokens and interactions in Redis. */
   readonly redisUrl?: string;
+  /** More environment (ISSUER behind a proxy, say). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** One provider child process on its own port. */
@@ -246,6 +248,7 @@ export class ProviderProcess {
       LOG_REQUESTS: 'false',
       CLIENTS_FILE: this.#clientsFile,
       ...(this.options.redisUrl === undefined ? {} : { REDIS_URL: this.options.redisUrl }),
+      ...this.options.env,
     });
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: providerDir,
