@@ -14,14 +14,18 @@ export interface ClientAppOptions {
 interface Session {
   // Fields are cleared by setting them to undefined: a mutable session, not a stored record.
   pending?: { state: string; codeVerifier: string } | undefined;
-  tokens?: {
-    access_token: string;
-    refresh_token?: string;
-    expires_in?: number;
-    scope?: string;
-    token_type: string;
-  };
-  profile?: unknown;
+  tokens?:
+    | {
+        access_token: string;
+        refresh_token?: string;
+        expires_in?: number;
+        scope?: string;
+        token_type: string;
+      }
+    | undefined;
+  profile?: unknown | undefined;
+  /** Set once the tokens were revoked: they are dead, so they are no longer shown. */
+  revoked?: boolean | undefined;
   message?: string | undefined;
   error?: string | undefined;
 }
@@ -38,15 +42,21 @@ export const mask = (token: string | undefined) =>
 
 function page(session: Session): string {
   const t = session.tokens;
-  const body =
+  const tokens =
     t === undefined
-      ? `<p>Not connected.</p><form method="post" action="/connect"><button class="primary" id="connect">Connect with Kraikub</button></form>`
-      : `<h2>Token response</h2><table id="tokens">
+      ? ''
+      : session.revoked === true
+        ? `<p class="note" id="revoked">The access and refresh tokens were revoked: they are no longer shown. Refresh below to see the provider refuse the revoked refresh token, or disconnect.</p>`
+        : `<h2>Token response</h2><table id="tokens">
 <tr><th>access_token</th><td><code>${esc(mask(t.access_token))}</code></td></tr>
 <tr><th>refresh_token</th><td><code>${esc(mask(t.refresh_token))}</code></td></tr>
 <tr><th>token_type</th><td>${esc(t.token_type)}</td></tr>
 <tr><th>expires_in</th><td>${esc(String(t.expires_in ?? ''))}</td></tr>
-<tr><th>scope</th><td>${esc(t.scope ?? '')}</td></tr></table>
+<tr><th>scope</th><td>${esc(t.scope ?? '')}</td></tr></table>`;
+  const body =
+    t === undefined
+      ? `<p>Not connected.</p><form method="post" action="/connect"><button class="primary" id="connect">Connect with Kraikub</button></form>`
+      : `${tokens}
 <h2>GET /api/me</h2><pre id="profile">${esc(JSON.stringify(session.profile ?? null, null, 2))}</pre>
 <div class="row">
 <form method="post" action="/me"><button id="call-api">Call /api/me</button></form>
@@ -58,11 +68,15 @@ function page(session: Session): string {
     : session.message
       ? `<p class="note" id="message">${esc(session.message)}</p>`
       : '';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Kraikub demo app</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;color:#1f2328}
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Kraikub demo app</title>
+<style>*{box-sizing:border-box}body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:3rem auto;padding:0 1rem;color:#1f2328}
+@media (max-width:30rem){body{margin:1rem auto}h1{font-size:1.5rem}}
 button{font:inherit;padding:.5rem 1rem;border-radius:8px;border:1px solid #d0d7de;background:#f6f8fa;cursor:pointer}
 .primary{background:#7a3e00;color:#fff;border:0;font-weight:600}.row{display:flex;gap:.5rem;flex-wrap:wrap}
-th{text-align:left;padding-right:1rem}pre{background:#f6f8fa;padding:1rem;border-radius:8px}.error{color:#a40e26;background:#ffebe9;padding:.5rem 1rem;border-radius:8px}.note{background:#ddf4ff;padding:.5rem 1rem;border-radius:8px}</style>
+table{width:100%;border-collapse:collapse;table-layout:fixed}th{text-align:left;padding-right:1rem;width:9rem;vertical-align:top}
+td,code,p{overflow-wrap:anywhere}pre{background:#f6f8fa;padding:1rem;border-radius:8px;white-space:pre-wrap;overflow-wrap:anywhere}
+.error{color:#a40e26;background:#ffebe9;padding:.5rem 1rem;border-radius:8px}.note{background:#ddf4ff;padding:.5rem 1rem;border-radius:8px}</style>
 </head><body><h1>Kraikub demo app</h1>${notice}${body}</body></html>`;
 }
 
@@ -178,6 +192,7 @@ export function createClientApp(options: ClientAppOptions): (request: Request) =
           insecure,
         );
         session.tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
+        session.revoked = undefined;
         await callApi(session, as);
         session.message = 'Connected.';
         return home(id);
@@ -191,7 +206,17 @@ export function createClientApp(options: ClientAppOptions): (request: Request) =
         const refreshToken = session.tokens?.refresh_token;
         if (refreshToken === undefined) throw new Error('No refresh token.');
         const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, insecure);
-        session.tokens = await oauth.processRefreshTokenResponse(as, client, response);
+        try {
+          session.tokens = await oauth.processRefreshTokenResponse(as, client, response);
+        } catch (error) {
+          // A refused refresh token (revoked, expired, reused) is dead: forget the tokens.
+          if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
+            session.tokens = undefined;
+            session.revoked = undefined;
+            session.profile = undefined;
+          }
+          throw error;
+        }
         session.message = 'Refreshed: new access and refresh tokens.';
         return home(id);
       }
@@ -203,6 +228,7 @@ export function createClientApp(options: ClientAppOptions): (request: Request) =
           await oauth.revocationRequest(as, client, clientAuth, refreshToken, insecure),
         );
         await callApi(session, as);
+        session.revoked = true;
         session.message = 'Revoked: the grant is gone, so /api/me now answers 401.';
         return home(id);
       }

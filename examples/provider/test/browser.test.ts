@@ -263,4 +263,32 @@ describe.skipIf(!haveChromium)('the demo in Chromium', () => {
     expect(await page.locator('#tokens').count()).toBe(0);
     await shot(page, 'denied');
   });
+
+  test('on a phone: no page overflows, long values wrap; after revoke the dead tokens are not shown', async () => {
+    if (browser === undefined) throw setupError ?? new Error('no browser');
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
+    contexts.push(context);
+    context.setDefaultTimeout(stepTimeoutMs);
+    const page = await context.newPage();
+    const fits = async () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    await connectAndSignIn(page, 'bob', 'builder', false);
+    expect(await fits(), 'the consent page fits').toBe(true);
+    await page.click('button[value="approve"]');
+    await page.waitForURL((url) => url.origin === clientBase && url.pathname === '/');
+    await page.locator('#message', { hasText: 'Connected.' }).waitFor();
+    expect(await page.locator('meta[name="viewport"]').getAttribute('content')).toContain(
+      'width=device-width',
+    );
+    expect(await fits(), 'the token page fits').toBe(true);
+    await shot(page, 'client-connected-phone');
+
+    await submit(page, '#revoke');
+    expect(await page.locator('#tokens').count()).toBe(0);
+    expect(await text(page, '#revoked')).toContain('revoked');
+    expect(await text(page, 'body')).not.toMatch(/kb[ar]_/);
+    expect(await fits(), 'the revoked page fits').toBe(true);
+    const refused = await submit(page, '#refresh');
+    expect(refused.error).toContain('invalid_grant');
+    expect(await text(page, 'body')).toContain('Not connected.');
+  });
 });
