@@ -8,12 +8,11 @@
 // declares (`declare const server: AuthorizationServer;`). A block whose
 // fence says ```ts no-check is shown but not checked (for fragments that are
 // not TypeScript modules, like a shell session); use it sparingly.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 
 const root = new URL('..', import.meta.url).pathname;
-const out = join(root, 'node_modules', '.cache', 'check-docs');
 
 /** Every file under `dir` whose name passes `keep`, skipping dependencies and builds. */
 function walk(dir, keep, found = []) {
@@ -72,8 +71,21 @@ const sources = walk(
   (name, path) => name.endsWith('.ts') && !name.endsWith('.test.ts') && path.includes('/src/'),
 );
 
-rmSync(out, { recursive: true, force: true });
-mkdirSync(out, { recursive: true });
+/**
+ * Where a block from `file` is compiled: under its own package's
+ * node_modules, so it resolves that package's dependencies (an example's
+ * framework, say) as the package itself does.
+ */
+function outDirOf(file) {
+  let dir = dirname(file);
+  while (dir !== root && !existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return join(dir, 'node_modules', '.cache', 'check-docs');
+}
+const outDirs = new Set([...readmes, ...sources].map(outDirOf));
+for (const dir of outDirs) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+}
 /** Generated file -> where its block came from. */
 const origin = new Map();
 let count = 0;
@@ -85,7 +97,7 @@ for (const [files, extract] of [
     for (const block of extract(readFileSync(file, 'utf8'))) {
       count += 1;
       const name = `${relative(root, file).replace(/[^A-Za-z0-9]+/g, '_')}_${block.line}.ts`;
-      const path = join(out, name);
+      const path = join(outDirOf(file), name);
       // `export {}` makes every block a module: top-level await works, names do not collide.
       writeFileSync(path, `${block.code}\nexport {};\n`);
       origin.set(path, { file: relative(root, file), line: block.line });
@@ -120,6 +132,6 @@ for (const d of problems) {
 const failed = new Set(problems.map((d) => d.file.fileName)).size;
 console.log(`${count} documentation code blocks type-checked, ${failed} failed`);
 if (failed > 0) {
-  console.error(`\nEach block compiles as its own module (generated under ${relative(root, out)}).`);
+  console.error('\nEach block compiles as its own module (generated under <package>/node_modules/.cache/check-docs).');
   process.exit(1);
 }

@@ -1,5 +1,5 @@
 import { sha256Base64url, webCrypto } from '@kraikub/core';
-import { createProviderApp } from './app.ts';
+import { createProviderApp, type ProviderAppOptions } from './app.ts';
 import { loadSettings, type Settings } from './config.ts';
 import { stdout } from './log.ts';
 import { serve } from './node-server.ts';
@@ -12,7 +12,11 @@ export { StartupError } from './storage.ts';
 export const demoClient = { id: 'kraikub-demo', secret: 'kraikub-demo-secret' } as const;
 
 /** The provider app on the configured storage, runtime-neutral (Node, Bun and Deno entry points share it). */
-export async function createApp(settings: Settings, storage: Storage) {
+export async function createApp(
+  settings: Settings,
+  storage: Storage,
+  runtime: Pick<ProviderAppOptions, 'remoteAddressOf'> = {},
+) {
   if (settings.demo) {
     await storage.clients.register({
       id: demoClient.id,
@@ -33,6 +37,7 @@ export async function createApp(settings: Settings, storage: Storage) {
     users: await demoUsers(),
     resourceServers: settings.resourceServers,
     ...(settings.logRequests ? { log: stdout } : {}),
+    ...runtime,
   });
 }
 

@@ -2,6 +2,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { demoClient } from '../src/main.ts';
+import { field, userAgent } from './support/browser-agent.ts';
 import { hasRedisServer, ProviderProcess, RedisProcess } from './support/processes.ts';
 
 /**
@@ -69,25 +70,7 @@ describe.skipIf(!redisAvailable)('two provider processes behind a round-robin pr
   });
 
   test('login on one, consent on the other, the token on either, /api/me and refresh after', async () => {
-    let cookie = '';
-    /** A browser: keeps the session cookie, never follows redirects. */
-    const go = async (path: string, form?: Record<string, string>, headers: Record<string, string> = {}) => {
-      const response = await fetch(new URL(path, base), {
-        method: form === undefined ? 'GET' : 'POST',
-        redirect: 'manual',
-        headers: {
-          ...(cookie === '' ? {} : { cookie }),
-          ...(form === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
-          ...headers,
-        },
-        ...(form === undefined ? {} : { body: new URLSearchParams(form) }),
-      });
-      const set = response.headers.get('set-cookie');
-      if (set !== null) cookie = set.split(';')[0] ?? '';
-      return response;
-    };
-    const field = (html: string, name: string) =>
-      new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
+    const { go } = userAgent(base);
     const redirectUri = 'http://localhost:4000/callback';
     const query = new URLSearchParams({
       response_type: 'code',
