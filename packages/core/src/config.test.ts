@@ -16,7 +16,7 @@ function configError(input: unknown): string {
 describe('parseConfig: defaults (DESIGN.md §4)', () => {
   test('RFC 6749 §4.1.2: defaults are code 60 s, access token 3600 s, refresh token 30 days', () => {
     const config = parseConfig(minimal);
-    expect(config.ttl).toEqual({ code: 60, accessToken: 3600, refreshToken: 30 * 24 * 3600 });
+    expect(config.ttl).toEqual({ code: 60, accessToken: 3600, refreshToken: 30 * 24 * 3600, idToken: 3600 });
     expect(config.requirePkce).toBe(false);
     expect(config.maxStateLength).toBe(2048);
     expect(config.endpoints).toEqual({
@@ -24,7 +24,11 @@ describe('parseConfig: defaults (DESIGN.md §4)', () => {
       token: '/token',
       revocation: '/revoke',
       introspection: '/introspect',
+      userinfo: '/userinfo',
+      jwks: '/jwks',
+      endSession: '/end-session',
     });
+    expect(config.oidc).toEqual({ offlineAccess: false });
     expect(config.issuer).toBe('https://id.example.com');
     expect(config.scopes).toEqual({ openid: 'Sign you in' });
   });
@@ -34,6 +38,7 @@ describe('parseConfig: defaults (DESIGN.md §4)', () => {
       code: 120,
       accessToken: 3600,
       refreshToken: 30 * 24 * 3600,
+      idToken: 3600,
     });
   });
 

@@ -93,8 +93,22 @@ export const configSchema = z
         code: seconds(600).default(60),
         accessToken: seconds(366 * 24 * 3600).default(3600),
         refreshToken: seconds(5 * 366 * 24 * 3600).default(30 * 24 * 3600),
+        /** ID Token lifetime (OpenID Connect). */
+        idToken: seconds(24 * 3600).default(3600),
       })
-      .default({ code: 60, accessToken: 3600, refreshToken: 30 * 24 * 3600 }),
+      .default({ code: 60, accessToken: 3600, refreshToken: 30 * 24 * 3600, idToken: 3600 }),
+    /** OpenID Connect choices (it is on when the server has a signer). */
+    oidc: z
+      .object({
+        /**
+         * OpenID Connect Core section 11: for authentication requests (scope
+         * `openid`), issue a refresh token only when `offline_access` was
+         * granted. Off by default: refresh tokens as for plain OAuth.
+         */
+        offlineAccess: z.boolean().default(false),
+      })
+      .strict()
+      .default({ offlineAccess: false }),
     /** Require PKCE from every client, not only public ones (RFC 9700 section 2.1.1 recommends it). */
     requirePkce: z.boolean().default(false),
     /** Longest `state` accepted, in characters. */
@@ -112,12 +126,19 @@ export const configSchema = z
         token: pathSchema.default('/token'),
         revocation: pathSchema.default('/revoke'),
         introspection: pathSchema.default('/introspect'),
+        /** OpenID Connect: UserInfo, the JWKS, RP-initiated logout. */
+        userinfo: pathSchema.default('/userinfo'),
+        jwks: pathSchema.default('/jwks'),
+        endSession: pathSchema.default('/end-session'),
       })
       .default({
         authorization: '/authorize',
         token: '/token',
         revocation: '/revoke',
         introspection: '/introspect',
+        userinfo: '/userinfo',
+        jwks: '/jwks',
+        endSession: '/end-session',
       }),
   })
   .strict();
@@ -205,6 +226,7 @@ export const clientRecordSchema = z
     defaultScopes: z.array(z.string().regex(scopeTokenPattern)).exactOptional(),
     requirePkce: z.boolean().exactOptional(),
     refreshTokenGraceSeconds: z.number().int().min(0).max(300).exactOptional(),
+    postLogoutRedirectUris: z.array(redirectUriSchema).exactOptional(),
   })
   .strict()
   .superRefine((client, ctx) => {

@@ -1,8 +1,10 @@
 /**
- * The error codes an OAuth 2.0 authorization server answers with.
+ * The error codes an OAuth 2.0 / OpenID Connect authorization server answers with.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 (authorization endpoint)
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (token endpoint)
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthError (OpenID Connect)
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2 (`invalid_target`)
  */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -14,7 +16,15 @@ export type OAuthErrorCode =
   | 'invalid_scope'
   | 'access_denied'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  // OpenID Connect Core 1.0 section 3.1.2.6
+  | 'interaction_required'
+  | 'login_required'
+  | 'account_selection_required'
+  | 'consent_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
+  | 'registration_not_supported';
 
 /**
  * Where an authorization error may be sent: present only on errors found

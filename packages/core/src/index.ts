@@ -46,6 +46,7 @@ export type {
   TokensIssuedEvent,
   TokensRefreshedEvent,
 } from './events.ts';
+export type { ClaimsQuery, FindClaims } from './lib/context.ts';
 export type { Params, ParamsInput } from './params.ts';
 export { normalizeParams } from './params.ts';
 export type {
@@ -65,23 +66,33 @@ export type {
   InteractionStore,
   IssueTokensResult,
   Keyed,
+  OidcContext,
+  PublicJwks,
   RefreshRotation,
   RefreshTokenRecord,
   RegisterClientResult,
   RotateRefreshTokenResult,
   SaveInteractionResult,
+  SignerPort,
+  SignOptions,
   StoredCode,
   TokenEndpointAuthMethod,
   TokenIssue,
   TokenKey,
   UpdateClientResult,
 } from './ports.ts';
-export type { AuthorizationRequest, ClientSummary } from './rules/authorization-request.ts';
+export type { AuthorizationRequest, ClientSummary, RequestContext } from './rules/authorization-request.ts';
 export { validateAuthorizationRequest } from './rules/authorization-request.ts';
+export type { ClaimRequest, ClaimsRequest } from './rules/claims.ts';
+export { allowedClaims, parseClaimsRequest, releaseClaims, scopeClaims } from './rules/claims.ts';
 export type { PresentedCredentials } from './rules/client-authentication.ts';
 export { authenticateClient, readClientCredentials } from './rules/client-authentication.ts';
 export type { CodeRedemption } from './rules/code-redemption.ts';
 export { checkCodeRedemption, invalidCode } from './rules/code-redemption.ts';
+export type { IdTokenInput } from './rules/id-token.ts';
+export { idTokenClaims } from './rules/id-token.ts';
+export type { OpenIdRequest, Prompt } from './rules/openid-request.ts';
+export { checkOpenIdRequest } from './rules/openid-request.ts';
 export type { PkceChallenge } from './rules/pkce.ts';
 export { checkChallenge, checkVerifier, pkcePattern } from './rules/pkce.ts';
 export type { ResolvedRedirectUri } from './rules/redirect-uri.ts';
@@ -94,7 +105,9 @@ export type { AuthorizationServer, AuthorizationServerOptions } from './server.t
 export { createAuthorizationServer } from './server.ts';
 export type { MintedToken, ParsedToken, TokenKind } from './tokens.ts';
 export { mintToken, newGrantId, parseToken, tokenPrefixes } from './tokens.ts';
-export type { Approval, AuthorizationResponse } from './use-cases/approve.ts';
+export type { Approval, AuthorizationResponse, Denial } from './use-cases/approve.ts';
+export type { EndSessionRequest } from './use-cases/end-session.ts';
 export type { AuthorizationServerMetadata } from './use-cases/metadata.ts';
 export type { AccessTokenInfo, IntrospectionResponse } from './use-cases/revoke-introspect.ts';
 export type { TokenResponse } from './use-cases/token/index.ts';
+export type { UserInfoResult } from './use-cases/userinfo.ts';

@@ -9,6 +9,7 @@
  * @module
  */
 import type { AuthorizationRequest } from './rules/authorization-request.ts';
+import type { ClaimsRequest } from './rules/claims.ts';
 
 /** The grant types core implements. */
 export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
@@ -47,6 +48,13 @@ export interface ClientRecord {
    * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
    */
   readonly refreshTokenGraceSeconds?: number;
+  /**
+   * Where the user agent may be sent after an RP-initiated logout, compared
+   * exactly.
+   *
+   * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
+   */
+  readonly postLogoutRedirectUris?: readonly string[];
 }
 
 /** Result of {@link ClientStore.registerClient}. */
@@ -114,6 +122,26 @@ export interface GrantRecordBase {
 }
 
 /**
+ * What an OpenID Connect authentication leaves on a grant's records: enough
+ * to issue ID Tokens (at the code exchange and at every refresh) and to
+ * answer UserInfo, without any user data.
+ *
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+ */
+export interface OidcContext {
+  /** When the user authenticated (ms), for `auth_time`; refreshed ID Tokens keep it. */
+  readonly authTime?: number;
+  /** The Authentication Context Class Reference the host reported. */
+  readonly acr?: string;
+  /** The Authentication Methods References the host reported (`pwd`, `otp`...). */
+  readonly amr?: readonly string[];
+  /** The request's `nonce`: on codes only (it goes into the first ID Token, never a refreshed one). */
+  readonly nonce?: string;
+  /** The `claims` request parameter, for the ID Token and UserInfo. */
+  readonly claims?: ClaimsRequest;
+}
+
+/**
  * An authorization code, stored under its hash.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
@@ -129,12 +157,16 @@ export interface CodeRecord extends GrantRecordBase {
   readonly codeChallenge?: string;
   /** PKCE method: only S256 is accepted. */
   readonly codeChallengeMethod?: 'S256';
+  /** Present when the code answers an OpenID Connect authentication request. */
+  readonly oidc?: OidcContext;
 }
 
 /** An access token, stored under its hash. */
 export interface AccessTokenRecord extends GrantRecordBase {
   /** The resource owner; absent for client credentials. */
   readonly subject?: string;
+  /** For UserInfo, when the grant is an OpenID Connect one (no `nonce`). */
+  readonly oidc?: OidcContext;
 }
 
 /**
@@ -163,6 +195,8 @@ export interface RefreshTokenRecord extends GrantRecordBase {
   readonly subject: string;
   /** Set once rotated: the token is no longer usable (but for a grace retry). */
   readonly rotation?: RefreshRotation;
+  /** For the ID Tokens of refreshes, when the grant is an OpenID Connect one (no `nonce`). */
+  readonly oidc?: OidcContext;
 }
 
 /** A record to write, with the key it is stored under. */
@@ -328,6 +362,58 @@ export interface InteractionStore {
    * expired or already consumed.
    */
   consumeInteraction(key: string): Promise<InteractionRecord | undefined>;
+}
+
+/**
+ * A JSON Web Key Set of public keys, as the `jwks_uri` serves it.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
+ */
+export interface PublicJwks {
+  readonly keys: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** How {@link SignerPort.sign} signs. */
+export interface SignOptions {
+  /** The JOSE `typ` header: `JWT` for ID Tokens, `at+jwt` for JWT access tokens (RFC 9068). */
+  readonly typ: 'JWT' | 'at+jwt';
+  /**
+   * When set, the signer adds `at_hash` for this access token, hashed with
+   * its signing key's hash function (OpenID Connect Core 1.0 section 3.1.3.6):
+   * the hash depends on the key, so the signer computes it with the key it signs with.
+   */
+  readonly accessToken?: string;
+}
+
+/**
+ * The signing port: JOSE stays out of core. Core builds the claims (pure);
+ * the signer turns them into a compact JWS with the host's keys, and
+ * publishes the public keys. One key signs (the active one); others may be
+ * published only (the next key before a rotation, the previous one until the
+ * tokens it signed have expired), so rotation needs no downtime.
+ * `@kraikub/jose` implements it on `jose`.
+ *
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#Signing
+ */
+export interface SignerPort {
+  /** The JWS `alg` of the active key (`ES256`, `RS256`, `EdDSA`...). */
+  readonly algorithm: string;
+  /** Every JWS `alg` among the published keys (the discovery document's `*_signing_alg_values_supported`). */
+  readonly algorithms: readonly string[];
+  /** Signs `claims` as a compact JWS with the active key, its `kid` in the header. */
+  sign(claims: Readonly<Record<string, unknown>>, options: SignOptions): Promise<string>;
+  /** Every published key, public parts only. */
+  publicKeys(): Promise<PublicJwks>;
+  /**
+   * Verifies a compact JWS signed by one of the published keys, with the
+   * expected `typ`; the claims when the signature holds, `undefined`
+   * otherwise (never a throw for a bad token). Expiry is the caller's
+   * business: an expired ID Token is still a valid `id_token_hint`.
+   */
+  verify(
+    jws: string,
+    options: { readonly typ: 'JWT' | 'at+jwt' },
+  ): Promise<Readonly<Record<string, unknown>> | undefined>;
 }
 
 /** The time source. Inject a fake one in tests. */

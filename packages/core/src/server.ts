@@ -1,4 +1,4 @@
-import type { ResultAsync } from 'neverthrow';
+import { okAsync, ResultAsync } from 'neverthrow';
 import { systemClock } from './clock.ts';
 import {
   type AuthorizationServerConfig,
@@ -9,19 +9,21 @@ import { webCrypto } from './crypto.ts';
 import type { EndpointRequest } from './endpoint.ts';
 import type { OAuthError } from './errors.ts';
 import type { GrantEventListener } from './events.ts';
-import { type Context, emitting, grantRetention } from './lib/context.ts';
+import { type Context, emitting, type FindClaims, grantRetention } from './lib/context.ts';
 import { callPort } from './lib/port.ts';
 import type { ParamsInput } from './params.ts';
-import type { ClientStore, Clock, CryptoPort, GrantStore } from './ports.ts';
+import type { ClientStore, Clock, CryptoPort, GrantStore, PublicJwks, SignerPort } from './ports.ts';
 import type { AuthorizationRequest } from './rules/authorization-request.ts';
 import {
   type Approval,
   type AuthorizationResponse,
   approve,
+  type Denial,
   deny,
   errorResponse,
 } from './use-cases/approve.ts';
 import { authorize } from './use-cases/authorize.ts';
+import { type EndSessionRequest, endSession } from './use-cases/end-session.ts';
 import { type AuthorizationServerMetadata, metadata } from './use-cases/metadata.ts';
 import {
   type AccessTokenInfo,
@@ -31,6 +33,7 @@ import {
   verifyAccessToken,
 } from './use-cases/revoke-introspect.ts';
 import { type TokenResponse, token } from './use-cases/token/index.ts';
+import { type UserInfoResult, userinfo } from './use-cases/userinfo.ts';
 
 /** What {@link createAuthorizationServer} takes. */
 export interface AuthorizationServerOptions {
@@ -47,6 +50,18 @@ export interface AuthorizationServerOptions {
    * {@link GrantEvent}); awaited before the answer leaves the server.
    */
   readonly onGrantEvent?: GrantEventListener;
+  /**
+   * Signs ID Tokens (and JWT access tokens) with the host's keys: with it the
+   * server speaks OpenID Connect (`@kraikub/jose` implements it). Without
+   * one, `openid` is a scope like any other: no ID Token, no OpenID metadata.
+   */
+  readonly signer?: SignerPort;
+  /**
+   * The host's user data for ID Tokens and UserInfo: the claims it holds for
+   * a subject (core releases only those the scopes and the `claims` request
+   * allow). Default: none beyond `sub`.
+   */
+  readonly findClaims?: FindClaims;
 }
 
 /**
@@ -70,11 +85,13 @@ export interface AuthorizationServer {
    */
   approve(request: AuthorizationRequest, approval: Approval): ResultAsync<AuthorizationResponse, OAuthError>;
   /**
-   * The `access_denied` redirect, with `state` and `iss`.
+   * The redirect telling the client the request was not granted:
+   * `access_denied` by default, or (under `prompt=none`) why no answer was
+   * possible without a page: `login_required`, `consent_required`...
    *
-   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthError
    */
-  deny(request: AuthorizationRequest, description?: string): AuthorizationResponse;
+  deny(request: AuthorizationRequest, description?: string, denial?: Denial): AuthorizationResponse;
   /** The redirect for a redirectable authorization error; `undefined` means show an error page. */
   errorResponse(error: OAuthError): AuthorizationResponse | undefined;
   /**
@@ -114,6 +131,24 @@ export interface AuthorizationServer {
    * @see https://www.rfc-editor.org/rfc/rfc8414
    */
   metadata(): AuthorizationServerMetadata;
+  /**
+   * The UserInfo response for a bearer access token.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
+   */
+  userinfo(token: string): ResultAsync<UserInfoResult, OAuthError>;
+  /**
+   * Checks an RP-initiated logout request (query or form parameters).
+   *
+   * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
+   */
+  endSession(params: ParamsInput): ResultAsync<EndSessionRequest, OAuthError>;
+  /**
+   * The published signing keys (the `jwks_uri` document); empty without a signer.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
+   */
+  jwks(): ResultAsync<PublicJwks, OAuthError>;
 }
 
 /**
@@ -146,6 +181,9 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   if (typeof store?.consumeCode !== 'function')
     throw new TypeError('createAuthorizationServer: store must be a GrantStore');
   const config = parseConfig(options.config);
+  if (options.signer !== undefined && typeof options.signer.sign !== 'function') {
+    throw new TypeError('createAuthorizationServer: signer must be a SignerPort');
+  }
   const ctx: Context = {
     config,
     clients,
@@ -153,6 +191,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     clock: options.clock ?? systemClock,
     crypto: options.crypto ?? webCrypto,
     onGrantEvent: options.onGrantEvent,
+    signer: options.signer,
+    findClaims: options.findClaims ?? (async () => ({})),
     resourceServerClients: new Set(
       config.resourceServers.flatMap((rs) => (rs.clientId === undefined ? [] : [rs.clientId])),
     ),
@@ -161,7 +201,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     config: ctx.config,
     authorize: (params) => authorize(ctx, params),
     approve: (request, approval) => approve(ctx, request, approval),
-    deny: (request, description) => deny(ctx, request, description),
+    deny: (request, description, denial) => deny(ctx, request, description, denial),
     errorResponse,
     token: (request) => token(ctx, request),
     revoke: (request) => revoke(ctx, request),
@@ -174,5 +214,14 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       ).andThen(() => emitting(ctx, { type: 'grant.revoked', grantId, at: now, reason: 'host' }));
     },
     metadata: () => metadata(ctx),
+    userinfo: (value) =>
+      verifyAccessToken(ctx, value).andThen((token) => new ResultAsync(userinfo(ctx, token))),
+    endSession: (params) => new ResultAsync(endSession(ctx, params)),
+    jwks: () => {
+      const signer = ctx.signer;
+      return signer === undefined
+        ? okAsync({ keys: [] })
+        : callPort('SignerPort.publicKeys', () => signer.publicKeys());
+    },
   };
 }

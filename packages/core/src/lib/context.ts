@@ -2,7 +2,8 @@ import { err, ok, ResultAsync } from 'neverthrow';
 import type { AuthorizationServerConfig } from '../config.ts';
 import { type OAuthError, portFailure } from '../errors.ts';
 import type { GrantEvent, GrantEventListener } from '../events.ts';
-import type { ClientStore, Clock, CryptoPort, GrantStore } from '../ports.ts';
+import type { ClientStore, Clock, CryptoPort, GrantStore, SignerPort } from '../ports.ts';
+import type { ClaimsRequest } from '../rules/claims.ts';
 
 /** Everything a use case needs: validated config and the ports. */
 export interface Context {
@@ -15,7 +16,31 @@ export interface Context {
   readonly onGrantEvent: GrantEventListener | undefined;
   /** Clients registered as resource servers: they may introspect any access token. */
   readonly resourceServerClients: ReadonlySet<string>;
+  /** The signer, when the server speaks OpenID Connect. */
+  readonly signer: SignerPort | undefined;
+  /** The host's user data, for ID Tokens and UserInfo. */
+  readonly findClaims: FindClaims;
 }
+
+/** What {@link FindClaims} is asked. */
+export interface ClaimsQuery {
+  readonly subject: string;
+  readonly clientId: string;
+  /** The granted scopes. */
+  readonly scopes: readonly string[];
+  /** The claim names that may be released (by scope, and by the `claims` request for this target). */
+  readonly names: readonly string[];
+  /** The `claims` request member for this target, as the client sent it (values, essential). */
+  readonly requested?: ClaimsRequest['userinfo'];
+  /** Where the claims go. */
+  readonly target: 'id_token' | 'userinfo';
+}
+
+/**
+ * The host's callback for user data: the claims it holds for a subject.
+ * The library stores no user data; it keeps only the names it may release.
+ */
+export type FindClaims = (query: ClaimsQuery) => Promise<Readonly<Record<string, unknown>>>;
 
 /**
  * Delivers a grant event to the host's hook, as a port call: resolves

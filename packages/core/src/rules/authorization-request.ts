@@ -5,6 +5,7 @@ import { isWellFormed } from '../lib/response.ts';
 import { detached } from '../lib/strings.ts';
 import { type Params, repeated, single } from '../params.ts';
 import type { ClientRecord } from '../ports.ts';
+import { checkOpenIdRequest, type OpenIdRequest, openIdParameters } from './openid-request.ts';
 import { checkChallenge } from './pkce.ts';
 import { resolveRedirectUri } from './redirect-uri.ts';
 import { requestedScopes } from './scope.ts';
@@ -36,6 +37,16 @@ export interface AuthorizationRequest {
   readonly state: string | undefined;
   readonly codeChallenge: string | undefined;
   readonly codeChallengeMethod: 'S256' | undefined;
+  /** Present when this is an OpenID Connect authentication request (the scopes include `openid`). */
+  readonly openid?: OpenIdRequest;
+}
+
+/** What the request is checked against besides the client and the config. */
+export interface RequestContext {
+  /** Now (ms). */
+  readonly now: number;
+  /** Whether the server speaks OpenID Connect (it has a signer): then `openid` makes it an authentication request. */
+  readonly openid: boolean;
 }
 
 /** The parameters an authorization request may carry; repeats of any of them are refused. */
@@ -62,6 +73,7 @@ export function validateAuthorizationRequest(
   params: Params,
   client: ClientRecord,
   config: AuthorizationServerConfig,
+  context: RequestContext = { now: Date.now(), openid: false },
 ): Result<AuthorizationRequest, OAuthError> {
   const resolved = single(params, 'redirect_uri').andThen((uri) => resolveRedirectUri(client, uri));
   if (resolved.isErr()) return err(resolved.error);
@@ -104,7 +116,22 @@ export function validateAuthorizationRequest(
   );
   if (pkce.isErr()) return fail(pkce.error);
 
-  return ok({
+  // OpenID Connect Core section 3.1.2.1: with openid, an authentication request (redirect_uri required).
+  let openid: OpenIdRequest | undefined;
+  if (context.openid && scopes.value.includes('openid')) {
+    if (!provided) {
+      return fail(oauthError('invalid_request', 'The redirect_uri parameter is required with openid.'));
+    }
+    const twice = repeated(params, openIdParameters);
+    if (twice !== undefined) {
+      return fail(oauthError('invalid_request', `The ${twice} parameter was sent more than once.`));
+    }
+    const checked = checkOpenIdRequest(params, context.now);
+    if (checked.isErr()) return fail(checked.error);
+    openid = checked.value.request;
+  }
+
+  const request: AuthorizationRequest = {
     responseType: 'code',
     client: { id: client.id, name: client.name, confidential: client.tokenEndpointAuthMethod !== 'none' },
     redirectUri,
@@ -114,5 +141,6 @@ export function validateAuthorizationRequest(
     state: state === undefined ? undefined : detached(state),
     codeChallenge: pkce.value === undefined ? undefined : detached(pkce.value.codeChallenge),
     codeChallengeMethod: pkce.value?.codeChallengeMethod,
-  });
+  };
+  return ok(openid === undefined ? request : { ...request, openid });
 }

@@ -1,10 +1,10 @@
 import { errAsync, type ResultAsync } from 'neverthrow';
-import { type OAuthError, oauthError } from '../errors.ts';
+import { type OAuthError, oauthError, withRedirect } from '../errors.ts';
 import { type Context, emitting } from '../lib/context.ts';
 import { callPort } from '../lib/port.ts';
 import { appendQuery } from '../lib/response.ts';
 import { canonical, detached } from '../lib/strings.ts';
-import type { CodeRecord } from '../ports.ts';
+import type { CodeRecord, OidcContext } from '../ports.ts';
 import type { AuthorizationRequest } from '../rules/authorization-request.ts';
 import { resolveRedirectUri } from '../rules/redirect-uri.ts';
 import { isSubset } from '../rules/scope.ts';
@@ -30,6 +30,62 @@ export interface Approval {
   readonly subject: string;
   /** Granted scopes: the requested ones, or fewer. Default: all requested. */
   readonly scopes?: readonly string[];
+  /**
+   * When the user authenticated (ms since the epoch): `auth_time` in the ID
+   * Token. Required for an OpenID Connect request with `max_age` or
+   * `prompt=login`, which it must satisfy.
+   */
+  readonly authTime?: number;
+  /** The Authentication Context Class Reference satisfied (`acr`). */
+  readonly acr?: string;
+  /** The Authentication Methods References used (`amr`, such as `pwd`, `mfa`, `otp`). */
+  readonly amr?: readonly string[];
+}
+
+/** Clock skew tolerated between the request's arrival and a fresh authentication (ms). */
+const skewMs = 5_000;
+
+/**
+ * OpenID Connect holds an approval to what the request asked: `prompt=login`
+ * wants an authentication since the request arrived, `max_age` one at most
+ * that old, and `id_token_hint` the very user it names. Otherwise the
+ * answer is `login_required`, redirected to the client.
+ *
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest
+ */
+function checkAuthentication(
+  request: AuthorizationRequest,
+  approval: Approval,
+  now: number,
+): string | undefined {
+  const openid = request.openid;
+  if (openid === undefined) return undefined;
+  const { authTime } = approval;
+  const needsTime = openid.prompt.includes('login') || openid.maxAge !== undefined;
+  if (needsTime && authTime === undefined) return 'no authTime for prompt=login or max_age';
+  if (openid.prompt.includes('login') && (authTime as number) < openid.requestedAt - skewMs) {
+    return 'prompt=login: the user did not authenticate again';
+  }
+  if (openid.maxAge !== undefined && now - (authTime as number) > openid.maxAge * 1000 + skewMs) {
+    return 'max_age exceeded';
+  }
+  if (openid.idTokenHintSubject !== undefined && openid.idTokenHintSubject !== approval.subject) {
+    return 'the signed-in user is not the one id_token_hint names';
+  }
+  return undefined;
+}
+
+function checkApprovalShape(approval: Approval, now: number): void {
+  const { authTime, acr, amr } = approval;
+  if (authTime !== undefined && (!Number.isFinite(authTime) || authTime > now + skewMs)) {
+    throw new TypeError('approve: authTime must be a time in ms, not in the future');
+  }
+  if (acr !== undefined && (typeof acr !== 'string' || acr === '')) {
+    throw new TypeError('approve: acr must be a non-empty string');
+  }
+  if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string' && m !== ''))) {
+    throw new TypeError('approve: amr must be a list of non-empty strings');
+  }
 }
 
 function responseTo(
@@ -77,6 +133,18 @@ export function approve(
   // The request's own strings, and a copy of the host's subject: the record keeps nothing of a request.
   const granted = canonical([...new Set(scopes)], request.scopes);
   const subject = detached(approval.subject);
+  const requestedNow = ctx.clock.now();
+  checkApprovalShape(approval, requestedNow);
+  const refused = checkAuthentication(request, approval, requestedNow);
+  if (refused !== undefined) {
+    const redirect = { redirectUri: request.redirectUri, state: request.state, iss: ctx.config.issuer };
+    return errAsync(
+      withRedirect(
+        oauthError('login_required', 'The user must sign in again.', { detail: refused }),
+        redirect,
+      ),
+    );
+  }
   return callPort('ClientStore.findClient', () => ctx.clients.findClient(request.client.id)).andThen(
     (client) => {
       // The request may have travelled through the host's session: re-check what the code will be bound to.
@@ -100,6 +168,7 @@ export function approve(
           ...(request.codeChallenge === undefined
             ? {}
             : { codeChallenge: request.codeChallenge, codeChallengeMethod: 'S256' as const }),
+          ...(request.openid === undefined ? {} : { oidc: oidcOf(request, approval) }),
         };
         return callPort('GrantStore.saveCode', () => ctx.store.saveCode(code.key, record))
           .andThen(() =>
@@ -126,17 +195,50 @@ export function approve(
   );
 }
 
+/** The OpenID Connect context a code carries: the approval's authentication, the request's nonce and claims. */
+function oidcOf(request: AuthorizationRequest, approval: Approval): OidcContext {
+  const openid = request.openid;
+  return {
+    ...(approval.authTime === undefined ? {} : { authTime: approval.authTime }),
+    ...(approval.acr === undefined ? {} : { acr: detached(approval.acr) }),
+    ...(approval.amr === undefined ? {} : { amr: approval.amr.map(detached) }),
+    ...(openid?.nonce === undefined ? {} : { nonce: openid.nonce }),
+    ...(openid?.claims === undefined ? {} : { claims: openid.claims }),
+  };
+}
+
 /**
  * The redirect telling the client the resource owner said no.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  */
+/**
+ * Why a request is answered without a code: the user said no
+ * (`access_denied`), or, under `prompt=none`, the host could not decide
+ * without a page (OpenID Connect Core section 3.1.2.6).
+ */
+export type Denial =
+  | 'access_denied'
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
+  | 'account_selection_required';
+
+const denialDescriptions: Readonly<Record<Denial, string>> = {
+  access_denied: 'The resource owner denied the request.',
+  login_required: 'The user must sign in.',
+  consent_required: 'The user must consent.',
+  interaction_required: 'The user must interact with the provider.',
+  account_selection_required: 'The user must choose an account.',
+};
+
 export function deny(
   ctx: Context,
   request: AuthorizationRequest,
   description?: string,
+  denial: Denial = 'access_denied',
 ): AuthorizationResponse {
-  const error = oauthError('access_denied', description ?? 'The resource owner denied the request.');
+  const error = oauthError(denial, description ?? denialDescriptions[denial]);
   return responseTo(request.redirectUri, {
     error: error.error,
     error_description: error.description,

@@ -1,4 +1,5 @@
 import type { Context } from '../lib/context.ts';
+import { scopeClaims } from '../rules/claims.ts';
 
 /**
  * Authorization server metadata.
@@ -20,9 +21,41 @@ export interface AuthorizationServerMetadata {
   readonly introspection_endpoint_auth_methods_supported: readonly string[];
   readonly code_challenge_methods_supported: readonly ['S256'];
   readonly authorization_response_iss_parameter_supported: true;
+  // OpenID Connect Discovery 1.0 section 3, when the server has a signer.
+  readonly jwks_uri?: string;
+  readonly userinfo_endpoint?: string;
+  readonly end_session_endpoint?: string;
+  readonly subject_types_supported?: readonly ['public'];
+  readonly id_token_signing_alg_values_supported?: readonly string[];
+  readonly claims_supported?: readonly string[];
+  readonly claims_parameter_supported?: true;
+  readonly request_parameter_supported?: false;
+  readonly request_uri_parameter_supported?: false;
+  readonly prompt_values_supported?: readonly string[];
 }
 
-/** Builds the metadata document from the configuration. */
+/** The claims this provider can put in ID Tokens and UserInfo (the host's data decides which it has). */
+const claimsSupported = [
+  'sub',
+  'iss',
+  'aud',
+  'azp',
+  'exp',
+  'iat',
+  'auth_time',
+  'nonce',
+  'acr',
+  'amr',
+  ...Object.values(scopeClaims).flat(),
+];
+
+/**
+ * Builds the metadata document from the configuration: RFC 8414 metadata,
+ * plus the OpenID Connect Discovery members when the server has a signer
+ * (the same document serves both well-known paths).
+ *
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderMetadata
+ */
 export function metadata(ctx: Context): AuthorizationServerMetadata {
   const base = ctx.config.issuer.replace(/\/+$/, '');
   const { endpoints } = ctx.config;
@@ -41,5 +74,19 @@ export function metadata(ctx: Context): AuthorizationServerMetadata {
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
+    ...(ctx.signer === undefined
+      ? {}
+      : {
+          jwks_uri: base + endpoints.jwks,
+          userinfo_endpoint: base + endpoints.userinfo,
+          end_session_endpoint: base + endpoints.endSession,
+          subject_types_supported: ['public'] as const,
+          id_token_signing_alg_values_supported: [...ctx.signer.algorithms],
+          claims_supported: claimsSupported,
+          claims_parameter_supported: true as const,
+          request_parameter_supported: false as const,
+          request_uri_parameter_supported: false as const,
+          prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+        }),
   };
 }

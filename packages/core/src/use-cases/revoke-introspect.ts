@@ -5,7 +5,7 @@ import { authenticate } from '../lib/client-authentication.ts';
 import { type Context, emitting, grantRetention } from '../lib/context.ts';
 import { callPort } from '../lib/port.ts';
 import { normalizeParams, type Params, repeated } from '../params.ts';
-import type { AccessTokenRecord, RefreshTokenRecord } from '../ports.ts';
+import type { AccessTokenRecord, OidcContext, RefreshTokenRecord } from '../ports.ts';
 import { type ParsedToken, parseToken } from '../tokens.ts';
 
 const endpointParameters = ['token', 'token_type_hint', 'client_id', 'client_secret'] as const;
@@ -183,6 +183,8 @@ export interface AccessTokenInfo {
   /** Expiry (ms since the epoch). */
   readonly expiresAt: number;
   readonly grantId: string;
+  /** The OpenID Connect context of the grant, for UserInfo. */
+  readonly oidc?: OidcContext;
 }
 
 /**
@@ -209,6 +211,7 @@ export function verifyAccessToken(
               scopes: record.scopes,
               expiresAt: record.expiresAt,
               grantId: record.grantId,
+              ...(record.oidc === undefined ? {} : { oidc: record.oidc }),
             },
     );
   });

@@ -2,12 +2,13 @@ import { err, ok } from 'neverthrow';
 import { base64url } from '../../crypto.ts';
 import { oauthError } from '../../errors.ts';
 import { type Context, emit } from '../../lib/context.ts';
+import { issueIdToken } from '../../lib/openid.ts';
 import { type Outcome, tryPort } from '../../lib/port.ts';
 import { type Params, param } from '../../params.ts';
 import type { ClientRecord } from '../../ports.ts';
 import { checkCodeRedemption, invalidCode } from '../../rules/code-redemption.ts';
 import { parseToken } from '../../tokens.ts';
-import { grantTokens, mintPair, type TokenResponse, tokenResponse } from './issue.ts';
+import { grantTokens, mintPair, type TokenResponse, tokenOidc, tokenResponse } from './issue.ts';
 import { revokeReplayed } from './replay.ts';
 
 /**
@@ -63,9 +64,26 @@ export async function exchangeCode(
   );
   if (redeemable.isErr()) return err(redeemable.error);
 
-  const minted = await mintPair(ctx, record.grantId, client.grantTypes.includes('refresh_token'));
+  // OpenID Connect Core section 11, when the server opts in: refresh tokens only with offline_access.
+  const offlineOnly = ctx.config.oidc.offlineAccess && record.oidc !== undefined;
+  const withRefresh =
+    client.grantTypes.includes('refresh_token') && (!offlineOnly || record.scopes.includes('offline_access'));
+  const minted = await mintPair(ctx, record.grantId, withRefresh);
   if (minted.isErr()) return err(minted.error);
   const [access, refresh] = minted.value;
+  // The ID Token is signed before the code is spent: a failure then leaves nothing issued.
+  let idToken: string | undefined;
+  if (record.oidc !== undefined) {
+    const signed = await issueIdToken(
+      ctx,
+      { subject: record.subject, clientId: client.id, scopes: record.scopes, oidc: record.oidc },
+      access.value,
+      now,
+      true,
+    );
+    if (signed.isErr()) return err(signed.error);
+    idToken = signed.value;
+  }
   const tokens = grantTokens(
     ctx,
     {
@@ -74,6 +92,7 @@ export async function exchangeCode(
       subject: record.subject,
       grantScopes: record.scopes,
       accessScopes: record.scopes,
+      oidc: record.oidc === undefined ? undefined : tokenOidc(record.oidc),
     },
     access,
     refresh,
@@ -98,5 +117,5 @@ export async function exchangeCode(
     });
     if (failed !== undefined) return err(failed);
   }
-  return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, record.scopes, refresh?.value));
+  return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, record.scopes, refresh?.value, idToken));
 }

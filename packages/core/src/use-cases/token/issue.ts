@@ -1,6 +1,6 @@
 import type { Context } from '../../lib/context.ts';
 import { type Outcome, tryPort } from '../../lib/port.ts';
-import type { AccessTokenRecord, TokenIssue } from '../../ports.ts';
+import type { AccessTokenRecord, OidcContext, RefreshTokenRecord, TokenIssue } from '../../ports.ts';
 import { type MintedToken, mintToken } from '../../tokens.ts';
 
 /**
@@ -17,6 +17,12 @@ export interface TokenResponse {
   readonly refresh_token?: string;
   /** The access token's scope, space-delimited. */
   readonly scope: string;
+  /**
+   * The ID Token, for an OpenID Connect grant.
+   *
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#TokenResponse
+   */
+  readonly id_token?: string;
 }
 
 /** The one response shape every grant returns. */
@@ -26,13 +32,22 @@ export function tokenResponse(
   now: number,
   scopes: readonly string[],
   refresh?: string,
+  idToken?: string,
 ): TokenResponse {
   const expiresIn = Math.max(0, Math.round((accessExpiresAt - now) / 1000));
   const scope = scopes.join(' ');
-  // Two literals rather than a conditional spread: one hidden class each, no per-call object cloning.
-  return refresh === undefined
-    ? { access_token: access, token_type: 'Bearer', expires_in: expiresIn, scope }
-    : { access_token: access, token_type: 'Bearer', expires_in: expiresIn, refresh_token: refresh, scope };
+  // Literals rather than a conditional spread: one hidden class each, no per-call object cloning.
+  const response: TokenResponse =
+    refresh === undefined
+      ? { access_token: access, token_type: 'Bearer', expires_in: expiresIn, scope }
+      : { access_token: access, token_type: 'Bearer', expires_in: expiresIn, refresh_token: refresh, scope };
+  return idToken === undefined ? response : { ...response, id_token: idToken };
+}
+
+/** A grant's OpenID Connect context as its tokens keep it: everything but the nonce (codes only). */
+export function tokenOidc(oidc: OidcContext): OidcContext {
+  const { nonce: _, ...kept } = oidc;
+  return kept;
 }
 
 /** What {@link grantTokens} builds the records from. */
@@ -45,6 +60,8 @@ export interface GrantTokensBase {
   readonly grantScopes: readonly string[];
   /** The access token's scopes (narrower than the grant's after a narrowing refresh). */
   readonly accessScopes: readonly string[];
+  /** The OpenID Connect context both tokens keep (no nonce), when the grant is an OpenID Connect one. */
+  readonly oidc?: OidcContext | undefined;
 }
 
 /** The records of the tokens issued together for one grant, and when the access token expires. */
@@ -68,26 +85,26 @@ export function grantTokens(
     subject === undefined
       ? { grantId, clientId, scopes: base.accessScopes, issuedAt: now, expiresAt: accessExpiresAt }
       : { grantId, clientId, scopes: base.accessScopes, issuedAt: now, expiresAt: accessExpiresAt, subject };
-  const accessToken = { key: access.key, record: accessRecord };
-  const issue: TokenIssue =
-    refresh === undefined || subject === undefined
-      ? { grantId, accessToken }
-      : {
-          grantId,
-          accessToken,
-          refreshToken: {
-            key: refresh.key,
-            record: {
-              grantId,
-              clientId,
-              subject,
-              scopes: base.grantScopes,
-              issuedAt: now,
-              expiresAt: now + ctx.config.ttl.refreshToken * 1000,
-            },
-          },
-        };
-  return { accessExpiresAt, issue };
+  const oidc = base.oidc;
+  const accessToken = {
+    key: access.key,
+    record: oidc === undefined ? accessRecord : { ...accessRecord, oidc },
+  };
+  if (refresh === undefined || subject === undefined)
+    return { accessExpiresAt, issue: { grantId, accessToken } };
+  const refreshRecord: RefreshTokenRecord = {
+    grantId,
+    clientId,
+    subject,
+    scopes: base.grantScopes,
+    issuedAt: now,
+    expiresAt: now + ctx.config.ttl.refreshToken * 1000,
+  };
+  const refreshToken = {
+    key: refresh.key,
+    record: oidc === undefined ? refreshRecord : { ...refreshRecord, oidc },
+  };
+  return { accessExpiresAt, issue: { grantId, accessToken, refreshToken } };
 }
 
 /** Mints the access token and, when `withRefresh`, the refresh token of one grant. */

@@ -2,6 +2,7 @@ import { err, ok } from 'neverthrow';
 import { base64url } from '../../crypto.ts';
 import { oauthError } from '../../errors.ts';
 import { type Context, emit } from '../../lib/context.ts';
+import { issueIdToken } from '../../lib/openid.ts';
 import { type Outcome, tryPort } from '../../lib/port.ts';
 import { type Params, param } from '../../params.ts';
 import type { ClientRecord, RefreshRotation, RefreshTokenRecord, TokenKey } from '../../ports.ts';
@@ -60,9 +61,45 @@ async function onReuse(
   if (next.key.hash !== rotation.successor.hash) return err(invalidRefresh());
   const live = await tryPort('GrantStore.findRefreshToken', () => ctx.store.findRefreshToken(next.key));
   if (live.isErr()) return err(live.error);
-  return live.value === undefined || live.value.rotation !== undefined
-    ? reused('grace retry after the successor was used')
-    : ok(tokenResponse(access.value, rotation.accessExpiresAt, now, rotation.accessScopes, next.value));
+  if (live.value === undefined || live.value.rotation !== undefined) {
+    return reused('grace retry after the successor was used');
+  }
+  const idToken = await refreshedIdToken(ctx, client, record, rotation.accessScopes, access.value, now);
+  if (idToken.isErr()) return err(idToken.error);
+  return ok(
+    tokenResponse(
+      access.value,
+      rotation.accessExpiresAt,
+      now,
+      rotation.accessScopes,
+      next.value,
+      idToken.value,
+    ),
+  );
+}
+
+/**
+ * The ID Token of a refresh, for an OpenID Connect grant whose new access
+ * token keeps `openid`: the original `auth_time`, no `nonce`
+ * (OpenID Connect Core section 12.2).
+ */
+function refreshedIdToken(
+  ctx: Context,
+  client: ClientRecord,
+  record: RefreshTokenRecord,
+  scopes: readonly string[],
+  accessToken: string,
+  now: number,
+): Outcome<string | undefined> {
+  const oidc = record.oidc;
+  if (oidc === undefined || !scopes.includes('openid')) return Promise.resolve(ok(undefined));
+  return issueIdToken(
+    ctx,
+    { subject: record.subject, clientId: client.id, scopes, oidc },
+    accessToken,
+    now,
+    false,
+  );
 }
 
 /**
@@ -103,11 +140,15 @@ export async function refresh(ctx: Context, client: ClientRecord, params: Params
       subject: record.subject,
       grantScopes: record.scopes,
       accessScopes: scopes.value,
+      oidc: record.oidc,
     },
     access,
     next,
     now,
   );
+  // Signed before the rotation: a failure then leaves the old token usable and nothing issued.
+  const idToken = await refreshedIdToken(ctx, client, record, scopes.value, access.value, now);
+  if (idToken.isErr()) return err(idToken.error);
   const rotation: RefreshRotation =
     nonce === undefined
       ? {
@@ -141,5 +182,7 @@ export async function refresh(ctx: Context, client: ClientRecord, params: Params
     });
     if (failed !== undefined) return err(failed);
   }
-  return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value, next.value));
+  return ok(
+    tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value, next.value, idToken.value),
+  );
 }
