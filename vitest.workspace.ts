@@ -7,7 +7,15 @@ import { fileURLToPath } from 'node:url';
  * Every project resolves `@kraikub/*` to the package sources, so tests never
  * need a build first and always see the code beside them.
  */
-const packages = ['core', 'adapter-memory', 'adapter-redis', 'adapter-http', 'testkit'] as const;
+const packages = [
+  'core',
+  'adapter-memory',
+  'adapter-redis',
+  'adapter-postgres',
+  'adapter-http',
+  'testkit',
+  'jose',
+] as const;
 
 const source = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
 

@@ -52,6 +52,14 @@ export const targets: readonly TargetSpec[] = [
       'As above with `RedisGrantStore`, on a private `redis-server` started with the target (so on the same core, no persistence), or on `REDIS_URL`.',
   },
   {
+    id: 'kraikub-postgres',
+    name: 'Kraikub + adapter-postgres',
+    file: 'targets/kraikub-postgres.ts',
+    kraikub: true,
+    notes:
+      'As above with `PostgresGrantStore` on the PostgreSQL at `DATABASE_URL` (default the local one), in a fresh schema dropped afterwards, a pool of 20 connections. Counted by the target: 2 statements (round trips) per code exchange and per refresh; 3 rows per active grant after the exchange (the spent code, the access and the refresh token), 5 after a refresh. `BENCH_VERBOSE=1` prints its counts.',
+  },
+  {
     id: 'jmondi',
     name: `@jmondi/oauth2-server ${version('@jmondi/oauth2-server')}`,
     file: 'targets/jmondi.ts',
