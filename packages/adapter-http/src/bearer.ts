@@ -1,5 +1,6 @@
 import type { AccessTokenInfo, AuthorizationServer } from '@kraikub/core';
-import { forgetLastInput, quoted } from './lib/http.ts';
+import { bearerChallenge, readBearer } from './lib/bearer-header.ts';
+import { forgetLastInput, toResponse } from './lib/http.ts';
 import { statusOf } from './lib/status.ts';
 
 /** The outcome of {@link verifyBearer}: the token's info, or the `Response` to send. */
@@ -15,22 +16,9 @@ export interface BearerOptions {
   readonly realm?: string;
 }
 
-const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
-
+/** A challenge as a Web `Response`. */
 function challenge(status: number, realm: string, fields: Record<string, string>): Response {
-  const params = [`realm=${quoted(realm)}`, ...Object.entries(fields).map(([k, v]) => `${k}=${quoted(v)}`)];
-  const body =
-    'error' in fields
-      ? JSON.stringify({ error: fields.error, error_description: fields.error_description })
-      : '';
-  return new Response(body === '' ? null : body, {
-    status,
-    headers: {
-      'www-authenticate': `Bearer ${params.join(', ')}`,
-      'cache-control': 'no-store',
-      ...(body === '' ? {} : { 'content-type': 'application/json; charset=utf-8' }),
-    },
-  });
+  return toResponse(bearerChallenge(status, { realm, ...fields }));
 }
 
 /**
@@ -74,12 +62,9 @@ async function checkBearer(
   options: BearerOptions,
 ): Promise<BearerResult> {
   const realm = options.realm ?? server.config.issuer;
-  const header = request.headers.get('authorization');
-  if (header === null || header === '') return { ok: false, response: challenge(401, realm, {}) };
-  const match = /^Bearer +(\S+) *$/i.exec(header);
-  const token = match?.[1];
-  if (token === undefined) {
-    if (!/^bearer\b/i.test(header)) return { ok: false, response: challenge(401, realm, {}) };
+  const header = readBearer(request.headers.get('authorization'));
+  if (header.kind === 'missing') return { ok: false, response: challenge(401, realm, {}) };
+  if (header.kind === 'malformed') {
     return {
       ok: false,
       response: challenge(400, realm, {
@@ -88,7 +73,7 @@ async function checkBearer(
       }),
     };
   }
-  if (!b64token.test(token)) {
+  if (header.kind === 'invalid') {
     return {
       ok: false,
       response: challenge(401, realm, {
@@ -97,6 +82,7 @@ async function checkBearer(
       }),
     };
   }
+  const token = header.token;
   const result = await server.verifyAccessToken(token);
   if (result.isErr()) {
     const status = statusOf(result.error);

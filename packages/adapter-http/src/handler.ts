@@ -1,8 +1,14 @@
 import { type AuthorizationServer, type OAuthError, oauthError } from '@kraikub/core';
 import { authorizationEndpoint, type InteractCallback } from './endpoints/authorization.ts';
 import { emptyAnswer, type FormEndpoint, formEndpoint, jsonAnswer } from './endpoints/form-endpoints.ts';
+import {
+  type EndSessionCallback,
+  endSessionEndpoint,
+  jwksEndpoint,
+  userinfoEndpoint,
+} from './endpoints/openid.ts';
 import type { Interactions } from './interactions.ts';
-import { type ErrorPageRenderer, errorPage } from './lib/html.ts';
+import { type ErrorPageRenderer, errorPage, signedOutPage } from './lib/html.ts';
 import {
   BodyReadError,
   type EndpointResult,
@@ -64,6 +70,16 @@ export interface HandlerOptions {
    * argument). Behind a reverse proxy, read the address your proxy sets.
    */
   readonly sourceOf?: (request: RequestSource) => string | undefined;
+  /**
+   * OpenID Connect RP-initiated logout: ends the host's session for the
+   * checked request. Without a valid `id_token_hint` (`request.hinted` is
+   * false) anyone could have sent the user here: ask before signing out
+   * (answer with your own confirmation page). Return headers (a `Set-Cookie`
+   * that clears the session) to add to the redirect back to the client.
+   */
+  readonly endSession?: EndSessionCallback;
+  /** The page after a logout with nowhere to go back to (HTML). Default: the library's plain page. */
+  readonly signedOutPage?: () => string;
 }
 
 /** What a runtime may tell the handler about a request beside the `Request` itself. */
@@ -111,6 +127,25 @@ export function createRouter(server: AuthorizationServer, options: HandlerOption
     retryAfterSeconds,
   };
   const metadataBody = JSON.stringify(meta);
+  const metadataRoute: Route = async (input) => {
+    if (input.method !== 'GET' && input.method !== 'HEAD') {
+      return json(
+        405,
+        { error: 'invalid_request', error_description: 'Use GET.' },
+        { allow: 'GET, HEAD', ...noStore },
+      );
+    }
+    // Public, cacheable, and readable cross-origin (browser-based clients discover it).
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'public, max-age=300',
+        'access-control-allow-origin': '*',
+      },
+      body: metadataBody,
+    };
+  };
 
   const routes = new Map<string, Route>([
     [
@@ -142,29 +177,29 @@ export function createRouter(server: AuthorizationServer, options: HandlerOption
         }
       },
     ],
-    [
-      `/.well-known/oauth-authorization-server${issuerPath}`,
-      async (input) => {
-        if (input.method !== 'GET' && input.method !== 'HEAD') {
-          return json(
-            405,
-            { error: 'invalid_request', error_description: 'Use GET.' },
-            { allow: 'GET, HEAD', ...noStore },
-          );
-        }
-        // Public, cacheable, and readable cross-origin (browser-based clients discover it).
-        return {
-          status: 200,
-          headers: {
-            'content-type': 'application/json; charset=utf-8',
-            'cache-control': 'public, max-age=300',
-            'access-control-allow-origin': '*',
-          },
-          body: metadataBody,
-        };
-      },
-    ],
+    [`/.well-known/oauth-authorization-server${issuerPath}`, metadataRoute],
   ]);
+
+  // OpenID Connect, when the server has a signer.
+  if (
+    meta.jwks_uri !== undefined &&
+    meta.userinfo_endpoint !== undefined &&
+    meta.end_session_endpoint !== undefined
+  ) {
+    // OpenID Connect Discovery section 4: the issuer's path, then the well-known segment.
+    routes.set(`${issuerPath}/.well-known/openid-configuration`, metadataRoute);
+    routes.set(pathOf(meta.jwks_uri), (input) => jwksEndpoint(server, input));
+    routes.set(pathOf(meta.userinfo_endpoint), (input) =>
+      userinfoEndpoint(server, input, { realm, maxBodyBytes }),
+    );
+    const endSession = {
+      maxBodyBytes,
+      endSession: options.endSession,
+      page,
+      signedOut: () => signedOutPage(options.signedOutPage),
+    };
+    routes.set(pathOf(meta.end_session_endpoint), (input) => endSessionEndpoint(server, input, endSession));
+  }
 
   return async (input) => {
     const route = routes.get(input.pathname);

@@ -8,6 +8,7 @@
 export type { BearerOptions, BearerResult } from './bearer.ts';
 export { requireScopes, verifyBearer } from './bearer.ts';
 export type { InteractCallback, InteractionContext } from './endpoints/authorization.ts';
+export type { EndSessionAnswer, EndSessionCallback } from './endpoints/openid.ts';
 export type { FetchHandler, HandlerOptions, RequestInfo, RequestSource } from './handler.ts';
 export { createHandler } from './handler.ts';
 export type {

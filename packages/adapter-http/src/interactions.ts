@@ -4,6 +4,7 @@ import {
   base64url,
   type Clock,
   type CryptoPort,
+  type Denial,
   type InteractionLimits,
   type InteractionRecord,
   type InteractionStore,
@@ -22,8 +23,26 @@ export type Decision =
       readonly subject: string;
       /** Granted scopes (the requested ones, or fewer). Default: all requested. */
       readonly scopes?: readonly string[];
+      /**
+       * When the user authenticated (ms since the epoch): the ID Token's
+       * `auth_time`; required to answer an OpenID Connect request with
+       * `max_age` or `prompt=login`.
+       */
+      readonly authTime?: number;
+      /** The Authentication Context Class Reference satisfied (`acr`). */
+      readonly acr?: string;
+      /** The Authentication Methods References used (`amr`: `pwd`, `otp`, `mfa`...). */
+      readonly amr?: readonly string[];
     }
-  | { readonly type: 'deny'; readonly description?: string };
+  | {
+      readonly type: 'deny';
+      readonly description?: string;
+      /**
+       * `access_denied` (the default: the user said no), or, for
+       * `prompt=none`, why no answer was possible without a page.
+       */
+      readonly error?: Denial;
+    };
 
 /** Where the user agent goes after a decision. */
 export interface Completion {
@@ -173,12 +192,11 @@ export function createInteractions(server: AuthorizationServer, options: Interac
         return failed(failureOf(cause, 'InteractionStore.consumeInteraction'));
       }
       if (record === undefined) return { kind: 'not_found' };
-      if (decision.type === 'deny')
-        return { location: server.deny(record.request, decision.description).url, request: record.request };
-      const approval =
-        decision.scopes === undefined
-          ? { subject: decision.subject }
-          : { subject: decision.subject, scopes: decision.scopes };
+      if (decision.type === 'deny') {
+        const { url } = server.deny(record.request, decision.description, decision.error);
+        return { location: url, request: record.request };
+      }
+      const { type: _, ...approval } = decision;
       const result = await server.approve(record.request, approval);
       if (result.isOk()) {
         const { url, grantId } = result.value;
@@ -186,7 +204,9 @@ export function createInteractions(server: AuthorizationServer, options: Interac
           ? { location: url, request: record.request }
           : { location: url, grantId, request: record.request };
       }
-      return failed(result.error);
+      // An error for the client (login_required, say) goes back to it; the rest is a page.
+      const back = server.errorResponse(result.error);
+      return back === undefined ? failed(result.error) : { location: back.url, request: record.request };
     },
   };
 }

@@ -24,6 +24,13 @@ export interface InteractionContext {
  * The host's part: log the user in and ask for consent. Answer with your own
  * page (a `Response`), or with a decision when you can decide at once (an
  * existing session and remembered consent).
+ *
+ * For an OpenID Connect request, `request.openid` says what the client
+ * asked: honour `prompt` (`login`: authenticate again; `consent`: ask
+ * again; `none`: decide at once or deny with `login_required`,
+ * `consent_required` or `interaction_required`; a page answered to
+ * `prompt=none` becomes `interaction_required`), `maxAge`, `loginHint`,
+ * and report `authTime`, `acr`, `amr` in the approval.
  */
 export type InteractCallback = (
   context: InteractionContext,
@@ -126,7 +133,17 @@ export async function authorizationEndpoint(
   }
   const { interactionId } = started;
   const answer = await options.interact({ request, interactionId, httpRequest: input.toRequest() });
-  if (answer instanceof Response) return hardenHostPage(answer);
+  if (answer instanceof Response) {
+    // OpenID Connect prompt=none: never a page. The host wanted to show one, so a decision was not possible.
+    if (request.openid?.prompt.includes('none') !== true) return hardenHostPage(answer);
+    const none = await options.interactions.complete(interactionId, {
+      type: 'deny',
+      error: 'interaction_required',
+    });
+    return 'location' in none
+      ? redirect(status, none.location)
+      : page(400, 'invalid_request', 'The authorization request expired. Start again.');
+  }
   const done = await options.interactions.complete(interactionId, answer);
   if ('location' in done) return redirect(status, done.location);
   if (done.kind === 'not_found')

@@ -77,3 +77,34 @@ export function errorPage(
     body,
   };
 }
+
+/** The library's page after an RP-initiated logout with nowhere to go back to. */
+export function signedOutPage(render?: () => string): HttpOutput {
+  let body: string | undefined;
+  try {
+    body = render?.();
+  } catch {
+    body = undefined;
+  }
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8', ...htmlSecurityHeaders },
+    body:
+      typeof body === 'string'
+        ? body
+        : `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Signed out</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}</style>
+</head>
+<body>
+<h1>You are signed out</h1>
+<p>You can close this window.</p>
+</body>
+</html>
+`,
+  };
+}
