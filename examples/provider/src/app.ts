@@ -2,6 +2,7 @@ import {
   createHandler,
   createInteractions,
   type Decision,
+  type EndSessionCallback,
   type FetchHandler,
   type InteractCallback,
   type RequestInfo,
@@ -11,12 +12,14 @@ import {
 import { nodeCrypto } from '@kraikub/adapter-http/node';
 import { MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
 import {
+  type AuthorizationRequest,
   type AuthorizationServer,
   type ClientStore,
   createAuthorizationServer,
   type GrantStore,
   type InteractionStore,
   isTransient,
+  type SignerPort,
 } from '@kraikub/core';
 import { type Context, Hono } from 'hono';
 import { csrf } from 'hono/csrf';
@@ -27,10 +30,10 @@ import type { HtmlEscapedString } from 'hono/utils/html';
 import { Consents } from './consents.ts';
 import { type LogLine, requestLog } from './log.ts';
 import { LoginLimiter } from './rate-limit.ts';
-import { csrfMatches, Sessions } from './sessions.ts';
+import { csrfMatches, type Session, Sessions } from './sessions.ts';
 import { type AppStore, MemoryAppStore } from './store/app-store.ts';
 import type { Users } from './users.ts';
-import { accountPage, consentPage, errorPage, loginPage, messagePage } from './views.ts';
+import { accountPage, consentPage, errorPage, loginPage, messagePage, signOutPage } from './views.ts';
 
 /** The scopes this provider offers, with what the consent screen says about each. */
 export const scopes = {
@@ -38,6 +41,12 @@ export const scopes = {
   email: 'See your email address',
   offline_access: 'Stay connected when you are not using the app',
 } as const;
+
+/**
+ * `openid` (with a signer): sign-in itself. The consent page says "wants to
+ * access your account" for it and does not list it as a permission.
+ */
+const openidScope = { openid: 'Sign you in with your Kraikub account' } as const;
 
 export interface ProviderAppOptions {
   readonly issuer: string;
@@ -53,6 +62,11 @@ export interface ProviderAppOptions {
   readonly resourceServers?: readonly { readonly resource: string; readonly clientId: string }[];
   /** Where the JSON request log goes, one line per request; none when absent. */
   readonly log?: LogLine;
+  /**
+   * Signs ID Tokens: with it the provider speaks OpenID Connect (scope
+   * `openid`, UserInfo at /userinfo, discovery, RP-initiated logout).
+   */
+  readonly signer?: SignerPort;
   /** The peer address of a request, from the runtime (Node's socket, Bun's or Deno's connection info). */
   readonly remoteAddressOf?: (c: Context<AppEnv>) => string | undefined;
 }
@@ -145,7 +159,7 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
   const server = createAuthorizationServer({
     config: {
       issuer: options.issuer,
-      scopes: { ...scopes },
+      scopes: options.signer === undefined ? { ...scopes } : { ...openidScope, ...scopes },
       requirePkce: false,
       resourceServers: [...(options.resourceServers ?? [])],
     },
@@ -154,6 +168,14 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
     // node:crypto's one-shot SHA-256 and pooled random bytes (Node, Bun and Deno all have node:crypto).
     crypto: nodeCrypto,
     onGrantEvent: (event) => consents.hear(event),
+    ...(options.signer === undefined ? {} : { signer: options.signer }),
+    // The users' data for ID Tokens and UserInfo: core releases only what the scopes and claims allow.
+    findClaims: async ({ subject }) => {
+      const user = options.users.byId(subject);
+      return user === undefined
+        ? {}
+        : { name: user.name, preferred_username: user.username, email: user.email, email_verified: true };
+    },
   });
   const interactions = createInteractions(server, {
     store: options.interactionStore ?? new MemoryInteractionStore(),
@@ -195,18 +217,44 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
     return seeOther(c, done.location);
   };
 
+  /**
+   * Whether a signed-in user may be approved at once for `request`, as
+   * OpenID Connect asks: `prompt=login` and a too-old authentication
+   * (`max_age`) want a new sign-in, an `id_token_hint` a particular user;
+   * `prompt=consent` wants the consent page even when consent is remembered.
+   */
+  const signedInFor = (request: AuthorizationRequest, session: Session | undefined) => {
+    const openid = request.openid;
+    const authTime = session?.authTime ?? 0;
+    if (session?.userId === undefined) return false;
+    if (openid?.prompt.includes('login') === true && authTime < openid.requestedAt) return false;
+    if (openid?.maxAge !== undefined && Date.now() - authTime > openid.maxAge * 1000) return false;
+    return openid?.idTokenHintSubject === undefined || openid.idTokenHintSubject === session.userId;
+  };
+  const consentedTo = async (request: AuthorizationRequest, userId: string) =>
+    request.openid?.prompt.includes('consent') !== true &&
+    (await consents.covers(userId, request.client.id, request.scopes));
+  /** The approval of a signed-in user: with when and how they authenticated (the ID Token's auth_time, amr). */
+  const approval = (session: Session & { readonly userId: string }): Decision => ({
+    type: 'approve',
+    subject: session.userId,
+    amr: ['pwd'],
+    ...(session.authTime === undefined ? {} : { authTime: session.authTime }),
+  });
+
   const interact: InteractCallback = async ({ request, interactionId, httpRequest }) => {
     const session = await sessions.fromRequest(httpRequest);
-    const user = session?.userId === undefined ? undefined : users.byId(session.userId);
+    const none = request.openid?.prompt.includes('none') === true;
     const page = (path: string) =>
       new Response(null, {
         status: 303,
         headers: { location: `${path}?interaction=${interactionId}`, ...noStore },
       });
-    if (user === undefined) return page('/login');
-    if (await consents.covers(user.id, request.client.id, request.scopes))
-      return { type: 'approve', subject: user.id };
-    return page('/consent');
+    if (session === undefined || !signedInFor(request, session) || session.userId === undefined) {
+      return none ? { type: 'deny', error: 'login_required' } : page('/login');
+    }
+    if (await consentedTo(request, session.userId)) return approval({ ...session, userId: session.userId });
+    return none ? { type: 'deny', error: 'consent_required' } : page('/consent');
   };
 
   const app = new Hono<AppEnv>();
@@ -246,7 +294,16 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
       return expired(c, 'This sign-in request has expired. Go back to the application and try again.');
     }
     completing(c, pending);
-    return pageOf(c, loginPage({ interaction, csrf: session.csrf, clientName: pending?.client.name }));
+    // OpenID Connect login_hint: the user the client expects, as a starting value.
+    return pageOf(
+      c,
+      loginPage({
+        interaction,
+        csrf: session.csrf,
+        clientName: pending?.client.name,
+        username: pending?.openid?.loginHint?.slice(0, 100),
+      }),
+    );
   });
 
   app.post('/login', async (c) => {
@@ -287,10 +344,10 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
     await accountLimiter.reset(accountKey);
     // A fresh session id at sign-in (no fixation); the old one is dropped.
     await sessions.discard(session);
-    await sessions.start(c, user.id);
+    const fresh = await sessions.start(c, user.id);
     if (pending === undefined) return seeOther(c, '/account');
-    if (await consents.covers(user.id, pending.client.id, pending.scopes)) {
-      return finish(c, interaction, { type: 'approve', subject: user.id }, user.id);
+    if (await consentedTo(pending, user.id)) {
+      return finish(c, interaction, approval({ ...fresh, userId: user.id }), user.id);
     }
     return seeOther(c, `/consent?interaction=${encodeURIComponent(interaction)}`);
   });
@@ -314,7 +371,9 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
         csrf: session.csrf,
         clientName: pending.client.name,
         userName: user.name,
-        scopes: pending.scopes.map((name) => ({ name, description: server.config.scopes[name] ?? name })),
+        scopes: pending.scopes
+          .filter((name) => name !== 'openid')
+          .map((name) => ({ name, description: server.config.scopes[name] ?? name })),
       }),
     );
   });
@@ -329,7 +388,7 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
     const interaction = form.get('interaction') ?? '';
     const decision: Decision =
       form.get('decision') === 'approve'
-        ? { type: 'approve', subject: user.id }
+        ? approval({ ...(session as Session), userId: user.id })
         : { type: 'deny', description: 'The user denied the request.' };
     return finish(c, interaction, decision, user.id);
   });
@@ -410,9 +469,40 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
   );
 
   // Everything else is the provider's: /authorize, /token, /revoke, /introspect and the metadata.
+  /**
+   * RP-initiated logout: with a valid id_token_hint the client asked, so the
+   * session ends at once; without one anyone could have sent the user here,
+   * so the user confirms on a page of ours (a form back to /end-session
+   * with the session's CSRF token).
+   */
+  const endSession: EndSessionCallback = async ({ request, httpRequest }) => {
+    const session = await sessions.fromRequest(httpRequest);
+    let confirmed = request.hinted;
+    if (!confirmed && httpRequest.method === 'POST') {
+      const form = new URLSearchParams(await httpRequest.clone().text());
+      confirmed = csrfMatches(session, form.get('csrf') ?? undefined);
+    }
+    if (!confirmed) {
+      const fresh = session ?? (await sessions.create());
+      const params = new URL(httpRequest.url).searchParams;
+      return new Response(text(signOutPage({ csrf: fresh.csrf, params: [...params] })), {
+        headers: {
+          'content-type': 'text/html; charset=utf-8',
+          ...noStore,
+          'content-security-policy': contentSecurityPolicy(),
+          'x-frame-options': 'DENY',
+          ...(session === undefined ? { 'set-cookie': sessions.cookieFor(fresh) } : {}),
+        },
+      });
+    }
+    await sessions.discard(session);
+    return { headers: { 'set-cookie': sessions.clearedCookie() } };
+  };
+
   const provider = createHandler(server, {
     interactions,
     interact,
+    endSession,
     // The provider's own look for every error page the library shows.
     errorPage: ({ description, error }) => text(errorPage(description, error)),
     fallback: (request) =>

@@ -19,6 +19,12 @@ const settingsSchema = z
     issuer: z.url().optional(),
     clientsFile: z.string().min(1).optional(),
     redisUrl: z.url().optional(),
+    /** PostgreSQL for everything the provider keeps (takes precedence over nothing: set one store). */
+    databaseUrl: z.url().optional(),
+    /** The ID Token signing keys, a private JWKS as JSON (what a secret manager injects). */
+    signingKeys: z.string().min(1).optional(),
+    /** A keys file (a private JWKS), used when SIGNING_KEYS is not set; generated when missing. */
+    signingKeysFile: z.string().min(1).optional(),
     /** How long the start waits for the store (Redis) before it gives up, in seconds. */
     storeWaitSeconds: z.coerce.number().positive().max(300).default(10),
     /**
@@ -55,8 +61,12 @@ export type Settings = z.output<typeof settingsSchema> & {
  * user's configuration directory, so `clients add` never touches a tracked file.
  */
 export function defaultClientsFile(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
-  return join(base, 'kraikub', 'clients.json');
+  return join(configDir(env), 'clients.json');
+}
+
+/** The user's configuration directory for the provider: `$XDG_CONFIG_HOME/kraikub` or `~/.config/kraikub`. */
+function configDir(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'kraikub');
 }
 
 const envNames: Record<string, keyof z.input<typeof settingsSchema>> = {
@@ -65,6 +75,9 @@ const envNames: Record<string, keyof z.input<typeof settingsSchema>> = {
   ISSUER: 'issuer',
   CLIENTS_FILE: 'clientsFile',
   REDIS_URL: 'redisUrl',
+  DATABASE_URL: 'databaseUrl',
+  SIGNING_KEYS: 'signingKeys',
+  SIGNING_KEYS_FILE: 'signingKeysFile',
   STORE_WAIT_SECONDS: 'storeWaitSeconds',
   RESOURCE_SERVERS: 'resourceServers',
   DEMO_CLIENT_PORT: 'demoClientPort',
@@ -89,6 +102,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     if (value !== undefined && value !== '') fromEnv[key] = value;
   }
   const result = settingsSchema.safeParse({ ...fromFile, ...fromEnv });
+  if (result.success && result.data.redisUrl !== undefined && result.data.databaseUrl !== undefined) {
+    throw new Error('Invalid provider configuration:\n  set REDIS_URL or DATABASE_URL, not both');
+  }
   if (!result.success) {
     const byKey = Object.fromEntries(Object.entries(envNames).map(([name, key]) => [key, name]));
     const lines = result.error.issues.map((issue) => {

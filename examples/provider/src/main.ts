@@ -3,6 +3,7 @@ import { createProviderApp, type ProviderAppOptions } from './app.ts';
 import { loadSettings, type Settings } from './config.ts';
 import { stdout } from './log.ts';
 import { serve } from './node-server.ts';
+import { openSigner } from './signing.ts';
 import { openStorage, StartupError, type Storage } from './storage.ts';
 import { demoAccounts, demoUsers } from './users.ts';
 
@@ -22,12 +23,14 @@ export async function createApp(
       id: demoClient.id,
       name: 'Kraikub Demo App',
       redirectUris: [`http://localhost:${settings.demoClientPort}/callback`],
+      postLogoutRedirectUris: [`http://localhost:${settings.demoClientPort}/`],
       tokenEndpointAuthMethod: 'client_secret_basic',
       secretHash: await sha256Base64url(webCrypto, demoClient.secret),
       grantTypes: ['authorization_code', 'refresh_token'],
-      scopes: ['profile', 'email', 'offline_access'],
+      scopes: ['openid', 'profile', 'email', 'offline_access'],
     });
   }
+  const { signer } = await openSigner(settings, storage.app);
   return createProviderApp({
     issuer: settings.issuer,
     clients: storage.clients,
@@ -36,6 +39,7 @@ export async function createApp(
     appStore: storage.app,
     users: await demoUsers(),
     resourceServers: settings.resourceServers,
+    signer,
     ...(settings.logRequests ? { log: stdout } : {}),
     ...runtime,
   });
@@ -98,7 +102,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const lines = [
     '',
     `Kraikub provider on ${settings.issuer} (${started.storage.description})`,
-    `  metadata   ${settings.issuer}/.well-known/oauth-authorization-server`,
+    `  metadata   ${settings.issuer}/.well-known/openid-configuration`,
     `  account    ${settings.issuer}/account`,
     `  users      ${demoAccounts.map((a) => `${a.username} / ${a.password}`).join(', ')}`,
     `  clients    ${clients.map((c) => c.id).join(', ') || '(none)'}`,

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { parse } from 'hono/utils/cookie';
+import { parse, serialize } from 'hono/utils/cookie';
 import type { AppStore } from './store/app-store.ts';
 
 /** A browser session: who is signed in (and since when), and the CSRF token of its forms. */
@@ -46,20 +46,34 @@ export class Sessions {
     return this.#store.get<Session>(`session:${id}`);
   }
 
-  /** A new session (a new id on every sign-in, against fixation), set as the cookie. */
-  async start(c: Context, userId?: string): Promise<Session> {
+  /** A new session in the store (a new id on every sign-in, against fixation); the caller sets its cookie. */
+  async create(userId?: string): Promise<Session> {
     const id = randomBytes(32).toString('base64url');
     const csrf = randomBytes(32).toString('base64url');
     const session: Session = userId === undefined ? { id, csrf } : { id, csrf, userId, authTime: Date.now() };
     await this.#store.set(`session:${id}`, session, ttlMs);
-    setCookie(c, cookieName, id, {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'Lax',
-      secure: this.#secure,
-      maxAge: Math.floor(ttlMs / 1000),
-    });
     return session;
+  }
+
+  /** A new session, set as the cookie of the response. */
+  async start(c: Context, userId?: string): Promise<Session> {
+    const session = await this.create(userId);
+    setCookie(c, cookieName, session.id, this.#cookieOptions(Math.floor(ttlMs / 1000)));
+    return session;
+  }
+
+  /** The `Set-Cookie` value of a session (outside a Hono context). */
+  cookieFor(session: Session): string {
+    return serialize(cookieName, session.id, this.#cookieOptions(Math.floor(ttlMs / 1000)));
+  }
+
+  /** The `Set-Cookie` value that clears the session cookie. */
+  clearedCookie(): string {
+    return serialize(cookieName, '', this.#cookieOptions(0));
+  }
+
+  #cookieOptions(maxAge: number) {
+    return { path: '/', httpOnly: true, sameSite: 'Lax', secure: this.#secure, maxAge } as const;
   }
 
   /** The request's session, or a new anonymous one (every page's forms carry a CSRF token). */

@@ -119,3 +119,24 @@ export function errorPage(description: string, error: string): Html {
 <p class="muted">Go back to the application you came from and try again.</p>`,
   );
 }
+
+/**
+ * Asks before signing out when the logout request did not come with an ID
+ * Token from the client (anyone could have sent it).
+ */
+export function signOutPage(options: {
+  readonly csrf: string;
+  readonly params: readonly [string, string][];
+}): Html {
+  const kept = options.params
+    .filter(([name]) => ['client_id', 'post_logout_redirect_uri', 'state', 'ui_locales'].includes(name))
+    .map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
+  return page(
+    'Sign out',
+    html`<h1>Sign out of Kraikub?</h1><p class="sub">An application asked to sign you out.</p>
+<form method="post" action="/end-session">
+<input type="hidden" name="csrf" value="${options.csrf}">${kept}
+<div class="row"><button class="primary" type="submit">Sign out</button></div>
+</form>`,
+  );
+}

@@ -212,6 +212,7 @@ describe('the provider app', () => {
     const appStore = {
       get: down,
       set: down,
+      setIfAbsent: down,
       delete: down,
       increment: down,
       addMember: down,

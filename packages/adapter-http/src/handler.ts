@@ -272,14 +272,21 @@ async function readLimited(
 /** The {@link HttpInput} of a Web `Request`. */
 export function inputFromRequest(request: Request, info?: RequestInfo): HttpInput {
   const url = new URL(request.url);
+  let bodyText: string | undefined;
   return {
     method: request.method,
     pathname: url.pathname,
     query: url.search.slice(1),
     header: (name) => request.headers.get(name) ?? undefined,
     remoteAddress: info?.remoteAddress,
-    readBody: (limit) => readLimited(request.body, limit),
-    toRequest: () => request,
+    async readBody(limit) {
+      if (bodyText !== undefined) return bodyText;
+      const body = await readLimited(request.body, limit);
+      if (body !== tooLarge) bodyText = body;
+      return body;
+    },
+    // Once the body was read, the host gets a request that still carries it.
+    toRequest: () => (bodyText === undefined ? request : new Request(request, { body: bodyText })),
   };
 }
 

@@ -10,6 +10,8 @@ export interface AppStore {
   get<T>(key: string): Promise<T | undefined>;
   /** Stores `value` at `key` for `ttlMs`. */
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
+  /** Stores `value` at `key` for `ttlMs` unless a live value is there; true when it stored. One atomic step. */
+  setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
   /**
    * Adds one to the counter at `key` and returns the new count; a new
@@ -47,6 +49,12 @@ export class MemoryAppStore implements AppStore {
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
     this.#write(key, { value: structuredClone(value), expiresAt: this.#now() + ttlMs });
+  }
+
+  async setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean> {
+    if (this.#live(key) !== undefined) return false;
+    await this.set(key, value, ttlMs);
+    return true;
   }
 
   async delete(key: string): Promise<void> {

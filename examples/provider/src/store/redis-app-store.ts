@@ -50,6 +50,15 @@ export class RedisAppStore implements AppStore {
     });
   }
 
+  async setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean> {
+    const name = this.#prefix + key;
+    const reply = await this.#redis.command(
+      ['SET', name, JSON.stringify(value), 'PX', String(Math.ceil(ttlMs)), 'NX'],
+      { key: name },
+    );
+    return reply !== null;
+  }
+
   async delete(key: string): Promise<void> {
     const name = this.#prefix + key;
     await this.#redis.command(['DEL', name], { key: name });
