@@ -132,6 +132,8 @@ for (const d of problems) {
 const failed = new Set(problems.map((d) => d.file.fileName)).size;
 console.log(`${count} documentation code blocks type-checked, ${failed} failed`);
 if (failed > 0) {
-  console.error('\nEach block compiles as its own module (generated under <package>/node_modules/.cache/check-docs).');
+  console.error(
+    '\nEach block compiles as its own module (generated under <package>/node_modules/.cache/check-docs).',
+  );
   process.exit(1);
 }

@@ -13,7 +13,9 @@ export interface ClientAppOptions {
 
 interface Session {
   // Fields are cleared by setting them to undefined: a mutable session, not a stored record.
-  pending?: { state: string; codeVerifier: string } | undefined;
+  pending?: { state: string; codeVerifier: string; nonce: string } | undefined;
+  /** The validated claims of the latest ID Token (OpenID Connect). */
+  idToken?: { readonly raw: string; readonly claims: Record<string, unknown> } | undefined;
   tokens?:
     | {
         access_token: string;
@@ -40,6 +42,32 @@ const esc = (text: string) =>
 export const mask = (token: string | undefined) =>
   token === undefined ? '(none)' : `${token.slice(0, 8)}…${token.slice(-4)}`;
 
+/** The permissions granted to the API: the scope without `openid`, which is the sign-in itself. */
+const apiScopes = (scope: string | undefined) =>
+  (scope ?? '')
+    .split(' ')
+    .filter((s) => s !== '' && s !== 'openid')
+    .join(' ');
+
+/** Who signed in, from the ID Token the client validated (OpenID Connect). */
+function idTokenTable(claims: Record<string, unknown>): string {
+  const time = (value: unknown) => (typeof value === 'number' ? new Date(value * 1000).toISOString() : '');
+  const rows: [string, string][] = [
+    ['sub', String(claims.sub ?? '')],
+    ['name', String(claims.name ?? '')],
+    ['email', String(claims.email ?? '')],
+    ['iss', String(claims.iss ?? '')],
+    ['aud', String(claims.aud ?? '')],
+    ['auth_time', time(claims.auth_time)],
+    ['exp', time(claims.exp)],
+    ['amr', Array.isArray(claims.amr) ? claims.amr.join(' ') : ''],
+  ];
+  return `<h2>ID Token (who signed in)</h2><table id="id-token">${rows
+    .filter(([, value]) => value !== '')
+    .map(([name, value]) => `<tr><th>${esc(name)}</th><td>${esc(value)}</td></tr>`)
+    .join('')}</table>`;
+}
+
 function page(session: Session): string {
   const t = session.tokens;
   const tokens =
@@ -52,7 +80,8 @@ function page(session: Session): string {
 <tr><th>refresh_token</th><td><code>${esc(mask(t.refresh_token))}</code></td></tr>
 <tr><th>token_type</th><td>${esc(t.token_type)}</td></tr>
 <tr><th>expires_in</th><td>${esc(String(t.expires_in ?? ''))}</td></tr>
-<tr><th>scope</th><td>${esc(t.scope ?? '')}</td></tr></table>`;
+<tr><th>scope</th><td>${esc(apiScopes(t.scope))}</td></tr></table>
+${session.idToken === undefined ? '' : idTokenTable(session.idToken.claims)}`;
   const body =
     t === undefined
       ? `<p>Not connected.</p><form method="post" action="/connect"><button class="primary" id="connect">Connect with Kraikub</button></form>`
@@ -62,7 +91,8 @@ function page(session: Session): string {
 <form method="post" action="/me"><button id="call-api">Call /api/me</button></form>
 <form method="post" action="/refresh"><button id="refresh">Refresh</button></form>
 <form method="post" action="/revoke"><button id="revoke">Revoke</button></form>
-<form method="post" action="/disconnect"><button id="disconnect">Disconnect</button></form></div>`;
+<form method="post" action="/disconnect"><button id="disconnect">Disconnect</button></form>
+${session.idToken === undefined ? '' : '<form method="post" action="/logout"><button id="logout">Sign out of Kraikub</button></form>'}</div>`;
   const notice = session.error
     ? `<p class="error" id="error">${esc(session.error)}</p>`
     : session.message
@@ -97,7 +127,7 @@ export function createClientApp(options: ClientAppOptions): (request: Request) =
 
   const server = async () => {
     if (discovered === undefined) {
-      const response = await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure });
+      const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure });
       discovered = await oauth.processDiscoveryResponse(issuer, response);
     }
     return discovered;
@@ -155,12 +185,14 @@ export function createClientApp(options: ClientAppOptions): (request: Request) =
         const as = await server();
         const codeVerifier = oauth.generateRandomCodeVerifier();
         const state = oauth.generateRandomState();
-        session.pending = { state, codeVerifier };
+        const nonce = oauth.generateRandomNonce();
+        session.pending = { state, codeVerifier, nonce };
         const target = new URL(as.authorization_endpoint ?? '');
         target.searchParams.set('response_type', 'code');
         target.searchParams.set('client_id', options.clientId);
         target.searchParams.set('redirect_uri', redirectUri);
-        target.searchParams.set('scope', options.scope ?? 'profile email offline_access');
+        target.searchParams.set('scope', options.scope ?? 'openid profile email offline_access');
+        target.searchParams.set('nonce', nonce);
         target.searchParams.set('state', state);
         target.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
         target.searchParams.set('code_challenge_method', 'S256');
@@ -191,7 +223,17 @@ export function createClientApp(options: ClientAppOptions): (request: Request) =
           pending.codeVerifier,
           insecure,
         );
-        session.tokens = await oauth.processAuthorizationCodeResponse(as, client, response);
+        // Checks the ID Token as OpenID Connect Core 3.1.3.7 asks: iss, aud, azp, exp, iat, nonce.
+        const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+          expectedNonce: pending.nonce,
+          requireIdToken: (options.scope ?? 'openid').split(' ').includes('openid'),
+        });
+        session.tokens = result;
+        const claims = oauth.getValidatedIdTokenClaims(result);
+        session.idToken =
+          claims === undefined || result.id_token === undefined
+            ? undefined
+            : { raw: result.id_token, claims: { ...claims } };
         session.revoked = undefined;
         await callApi(session, as);
         session.message = 'Connected.';
@@ -207,7 +249,12 @@ export function createClientApp(options: ClientAppOptions): (request: Request) =
         if (refreshToken === undefined) throw new Error('No refresh token.');
         const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken, insecure);
         try {
-          session.tokens = await oauth.processRefreshTokenResponse(as, client, response);
+          const result = await oauth.processRefreshTokenResponse(as, client, response);
+          session.tokens = result;
+          const claims = oauth.getValidatedIdTokenClaims(result);
+          if (claims !== undefined && result.id_token !== undefined) {
+            session.idToken = { raw: result.id_token, claims: { ...claims } };
+          }
         } catch (error) {
           // A refused refresh token (revoked, expired, reused) is dead: forget the tokens.
           if (error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant') {
@@ -231,6 +278,24 @@ export function createClientApp(options: ClientAppOptions): (request: Request) =
         session.revoked = true;
         session.message = 'Revoked: the grant is gone, so /api/me now answers 401.';
         return home(id);
+      }
+      if (url.pathname === '/logout' && request.method === 'POST') {
+        // RP-initiated logout: the provider ends its session, then sends the browser back here.
+        const as = await server();
+        const hint = session.idToken?.raw;
+        sessions.delete(id);
+        const fresh = sessionOf(new Request(url)).id;
+        if (as.end_session_endpoint === undefined || hint === undefined) return home(fresh);
+        const target = new URL(as.end_session_endpoint);
+        target.searchParams.set('id_token_hint', hint);
+        target.searchParams.set('post_logout_redirect_uri', `${options.baseUrl}/`);
+        return new Response(null, {
+          status: 303,
+          headers: {
+            location: target.href,
+            'set-cookie': `demo_session=${fresh}; Path=/; HttpOnly; SameSite=Lax`,
+          },
+        });
       }
       if (url.pathname === '/disconnect' && request.method === 'POST') {
         sessions.delete(id);
