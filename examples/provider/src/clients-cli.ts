@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { createPostgresPool, migrate, PostgresClientStore } from '@kraikub/adapter-postgres';
 import { RedisClientStore } from '@kraikub/adapter-redis';
 import { type ClientRecord, type ClientStore, generateClientSecret, webCrypto } from '@kraikub/core';
 import { FileClientStore } from './clients-file.ts';
@@ -17,13 +18,17 @@ Usage:
 Options of add:
   --public                      a public client (no secret; PKCE required)
   --auth METHOD                 client_secret_basic (default) or client_secret_post
-  --scope "profile email"       the scopes it may request (default "profile email offline_access")
+  --scope "openid profile"      the scopes it may request
+                                (default "openid profile email offline_access")
   --default-scope "profile"     the scopes of a request that names none (default: none)
   --grant-type TYPE             authorization_code, refresh_token, client_credentials; repeat it
                                 (default: authorization_code and refresh_token)
+  --post-logout-redirect-uri URI
+                                where the client may send the user after signing out
+                                (OpenID Connect RP-Initiated Logout); repeat it
   --id ID                       the client id (default: a random one)
 
-Clients go to the configured store (REDIS_URL), or else to the clients file
+Clients go to the configured store (DATABASE_URL or REDIS_URL), or else to the clients file
 (CLIENTS_FILE, by default ~/.config/kraikub/clients.json), never into the
 repository. A secret is printed once; only its SHA-256 is kept.`;
 
@@ -33,6 +38,15 @@ type Out = (line: string) => void;
 async function openClients(
   settings: Settings,
 ): Promise<{ store: ClientStore; where: string; close(): Promise<void> }> {
+  if (settings.databaseUrl !== undefined) {
+    const pool = createPostgresPool(settings.databaseUrl, { max: 1 });
+    await migrate(pool);
+    return {
+      store: new PostgresClientStore({ pool }),
+      where: `PostgreSQL at ${redacted(settings.databaseUrl)}`,
+      close: () => pool.end(),
+    };
+  }
   if (settings.redisUrl !== undefined) {
     const connection = await connectStore(settings.redisUrl, settings.storeWaitSeconds, () => undefined);
     return {
@@ -140,7 +154,7 @@ export async function main(
     }
     const id = values.id ?? `client-${Buffer.from(webCrypto.randomBytes(9)).toString('base64url')}`;
     const secret = values.public === true ? undefined : await generateClientSecret(webCrypto);
-    const scopes = (values.scope ?? 'profile email offline_access').split(' ').filter(Boolean);
+    const scopes = (values.scope ?? 'openid profile email offline_access').split(' ').filter(Boolean);
     const defaultScopes = values['default-scope']?.split(' ').filter(Boolean);
     const record = {
       id,
@@ -151,6 +165,9 @@ export async function main(
       grantTypes: values['grant-type'] ?? ['authorization_code', 'refresh_token'],
       scopes,
       ...(defaultScopes === undefined ? {} : { defaultScopes }),
+      ...(values['post-logout-redirect-uri'] === undefined
+        ? {}
+        : { postLogoutRedirectUris: values['post-logout-redirect-uri'] }),
     } as ClientRecord;
     let registered: Awaited<ReturnType<NonNullable<ClientStore['registerClient']>>>;
     try {
@@ -169,7 +186,7 @@ export async function main(
       out('Store the secret now: it is shown once; only its SHA-256 is kept.');
     }
     out(
-      settings.redisUrl === undefined
+      settings.redisUrl === undefined && settings.databaseUrl === undefined
         ? `Saved to ${clients.where}. Restart the provider to load it.`
         : `Saved to ${clients.where}: every provider instance sees it.`,
     );
@@ -187,6 +204,7 @@ const optionSpec = {
   scope: { type: 'string' },
   'default-scope': { type: 'string' },
   'grant-type': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
   id: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;

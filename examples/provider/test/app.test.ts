@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,12 +8,18 @@ import { promisify } from 'node:util';
 import type { FetchHandler } from '@kraikub/adapter-http';
 import { MemoryClientStore } from '@kraikub/adapter-memory';
 import { StorageUnavailableError, sha256Base64url, webCrypto } from '@kraikub/core';
+import { createJoseSigner, generateSigningKey } from '@kraikub/jose';
 import { describe, expect, test } from 'vitest';
 import { createProviderApp, type ProviderAppOptions } from '../src/app.ts';
 import { main as clientsCli } from '../src/clients-cli.ts';
 import { loadSettings } from '../src/config.ts';
+import { main as keysCli } from '../src/keys-cli.ts';
 import { serve } from '../src/node-server.ts';
+import { openSigner } from '../src/signing.ts';
+import { openStorage } from '../src/storage.ts';
+import { MemoryAppStore } from '../src/store/app-store.ts';
 import { demoUsers } from '../src/users.ts';
+import { PostgresDatabase } from './support/processes.ts';
 
 const ISSUER = 'http://localhost:3000';
 const REDIRECT = 'http://localhost:4000/callback';
@@ -357,6 +363,113 @@ describe('the provider app', () => {
   });
 });
 
+describe('OpenID Connect in the app', () => {
+  async function openidApp() {
+    const clients = new MemoryClientStore([
+      {
+        id: 'rp',
+        name: 'Relying Party',
+        redirectUris: [REDIRECT],
+        postLogoutRedirectUris: ['http://localhost:4000/'],
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        secretHash: await sha256Base64url(webCrypto, SECRET),
+        scopes: ['openid', 'profile', 'email'],
+      },
+    ]);
+    return createProviderApp({
+      issuer: ISSUER,
+      clients,
+      users,
+      signer: await createJoseSigner({ keys: { keys: [await generateSigningKey()] } }),
+    });
+  }
+
+  test('an unhinted logout asks first; only the form with the session CSRF token signs out', async () => {
+    const { handler } = await openidApp();
+    const go = browser(handler);
+    // Signed in (the cookie is kept by the tiny browser).
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'rp',
+      redirect_uri: REDIRECT,
+      scope: 'openid',
+      state: 'st',
+    });
+    const login = await (await go((await go(`/authorize?${query}`)).headers.get('location') ?? '')).text();
+    await go('/login', {
+      method: 'POST',
+      form: {
+        csrf: field(login, 'csrf'),
+        interaction: field(login, 'interaction'),
+        username: 'alice',
+        password: 'wonderland',
+      },
+    });
+    const logout = `/end-session?${new URLSearchParams({
+      client_id: 'rp',
+      post_logout_redirect_uri: 'http://localhost:4000/',
+      state: 'bye',
+    })}`;
+    const asked = await go(logout);
+    expect(asked.status).toBe(200);
+    expect(asked.headers.get('cache-control')).toBe('no-store');
+    const page = await asked.text();
+    expect(page).toContain('Sign out of Kraikub?');
+    expect(field(page, 'post_logout_redirect_uri')).toBe('http://localhost:4000/');
+
+    // A cross-site POST without the token is asked again, not signed out.
+    const forged = await go('/end-session', {
+      method: 'POST',
+      form: { client_id: 'rp', post_logout_redirect_uri: 'http://localhost:4000/', state: 'bye' },
+    });
+    expect(forged.status).toBe(200);
+    expect(await forged.text()).toContain('Sign out of Kraikub?');
+
+    const confirmed = await go('/end-session', {
+      method: 'POST',
+      form: {
+        csrf: field(page, 'csrf'),
+        client_id: 'rp',
+        post_logout_redirect_uri: 'http://localhost:4000/',
+        state: 'bye',
+      },
+    });
+    expect(confirmed.status).toBe(303);
+    expect(confirmed.headers.get('location')).toBe('http://localhost:4000/?state=bye');
+    expect(confirmed.headers.get('set-cookie')).toMatch(/kraikub_session=;.*Max-Age=0/i);
+    // The session is gone on the server too: the next sign-in shows the login page again.
+    const next = await go(`/authorize?${query}`);
+    expect(new URL(next.headers.get('location') ?? '', ISSUER).pathname).toBe('/login');
+  });
+
+  test('the consent page does not list openid as a permission; login_hint fills the username', async () => {
+    const { handler } = await openidApp();
+    const go = browser(handler);
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: 'rp',
+      redirect_uri: REDIRECT,
+      scope: 'openid email',
+      state: 'st',
+      login_hint: 'alice',
+    });
+    const login = await (await go((await go(`/authorize?${query}`)).headers.get('location') ?? '')).text();
+    expect(login).toMatch(/name="username"[^>]*value="alice"/);
+    const afterLogin = await go('/login', {
+      method: 'POST',
+      form: {
+        csrf: field(login, 'csrf'),
+        interaction: field(login, 'interaction'),
+        username: 'alice',
+        password: 'wonderland',
+      },
+    });
+    const consent = await (await go(afterLogin.headers.get('location') ?? '')).text();
+    expect(consent).toContain('<li><code>email</code>');
+    expect(consent).not.toContain('<code>openid</code>');
+  });
+});
+
 describe('configuration', () => {
   test('environment variables and a JSON file, validated', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kraikub-config-'));
@@ -502,6 +615,89 @@ describe('the clients CLI', () => {
     expect((await cli(['remove', 'svc'], env)).code).toBe(0);
     expect((await cli(['remove', 'svc'], env)).code).toBe(1);
     expect((await cli(['list'], env)).out).toMatch(/^pub\t/);
+  });
+});
+
+describe('the clients CLI on PostgreSQL (DATABASE_URL)', async () => {
+  const available = await PostgresDatabase.available();
+  if (!available && process.env.CI === 'true') throw new Error('no PostgreSQL: required under CI=true');
+  test.skipIf(!available)('add with a post-logout redirect URI, list, remove', async () => {
+    const database = await PostgresDatabase.create();
+    try {
+      const io = { out: () => undefined, err: () => undefined, env: { DATABASE_URL: database.url } };
+      const lines: string[] = [];
+      const add = [
+        'add',
+        '--id',
+        'rp',
+        '--name',
+        'Relying Party',
+        '--redirect-uri',
+        'https://rp.example/cb',
+        '--post-logout-redirect-uri',
+        'https://rp.example/',
+      ];
+      expect(await clientsCli(add, { ...io, out: (line) => lines.push(line) })).toBe(0);
+      expect(lines.join('\n')).toMatch(/every provider instance sees it/);
+      // What the provider reads at start: the same database, through its own store.
+      const storage = await openStorage(loadSettings({ DATABASE_URL: database.url }), () => undefined);
+      try {
+        expect(await storage.clients.findClient('rp')).toMatchObject({
+          postLogoutRedirectUris: ['https://rp.example/'],
+          scopes: ['openid', 'profile', 'email', 'offline_access'],
+        });
+      } finally {
+        await storage.close();
+      }
+      const listed: string[] = [];
+      expect(await clientsCli(['list'], { ...io, out: (line) => listed.push(line) })).toBe(0);
+      expect(listed).toEqual([expect.stringMatching(/^rp\tRelying Party\t/)]);
+      expect(await clientsCli(['remove', 'rp'], io)).toBe(0);
+      expect(await clientsCli(['remove', 'rp'], io)).toBe(1);
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+describe('the keys CLI', () => {
+  async function keys(argv: string[], env: Record<string, string>) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await keysCli(argv, {
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+      env: { HOME: tmpdir(), ...env },
+    });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  test('a rotation: add (published only), activate, retire; the provider signs with the first key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kraikub-keys-'));
+    const env = { SIGNING_KEYS_FILE: join(dir, 'keys.json') };
+    const kids = async () => {
+      const { signer } = await openSigner(loadSettings(env), new MemoryAppStore(), () => undefined);
+      return { signing: signer.kid, published: (await signer.publicKeys()).keys.map((k) => k.kid) };
+    };
+    expect((await keys(['add', '--kid', 'one'], env)).code).toBe(0);
+    expect((await stat(env.SIGNING_KEYS_FILE)).mode & 0o777).toBe(0o600);
+    expect((await keys(['add', '--kid', 'two', '--alg', 'RS256'], env)).out).toMatch(/published only/);
+    expect((await keys(['list'], env)).out).toBe('one\tES256\tsigning\ntwo\tRS256\tpublished');
+    expect(await kids()).toEqual({ signing: 'one', published: ['one', 'two'] });
+
+    expect((await keys(['retire', 'one'], env)).code, 'the signing key cannot be retired').toBe(1);
+    expect((await keys(['activate', 'two'], env)).code).toBe(0);
+    expect(await kids()).toEqual({ signing: 'two', published: ['two', 'one'] });
+    expect((await keys(['retire', 'one'], env)).code).toBe(0);
+    expect(await kids()).toEqual({ signing: 'two', published: ['two'] });
+
+    expect((await keys(['add', '--kid', 'two'], env)).code, 'a kid is unique').toBe(1);
+    expect((await keys(['retire', 'nope'], env)).code).toBe(1);
+    expect((await keys(['add', '--alg', 'HS256'], env)).code).toBe(2);
+    expect((await keys(['activate'], env)).code).toBe(2);
+    expect((await keys(['list'], {})).err).toMatch(/Set SIGNING_KEYS_FILE/);
+    expect((await keys([], env)).code).toBe(2);
+    expect((await keys(['--help'], env)).out).toMatch(/pnpm keys activate KID/);
   });
 });
 

@@ -70,6 +70,8 @@ export interface TestClient {
   readonly method: 'client_secret_basic' | 'client_secret_post' | 'none';
   readonly secret?: string;
   readonly redirectUri: string;
+  /** For an OpenID Connect client: where it may send the user after signing out. */
+  readonly postLogoutRedirectUri?: string;
 }
 
 /**
@@ -77,7 +79,7 @@ export interface TestClient {
  * in `afterAll`. A failed start is kept and rethrown by each test (through
  * `register`) so that it counts as a failure, not a skip.
  */
-class InteropProvider {
+export class InteropProvider {
   #running: Awaited<ReturnType<typeof startProvider>> | undefined;
   #tempDir: string | undefined;
   #startError: unknown;
@@ -107,11 +109,20 @@ class InteropProvider {
     return this.#started().issuer;
   }
 
-  /** Registers a client in the running provider's MemoryClientStore. */
-  async register(id: string, method: TestClient['method']): Promise<TestClient> {
+  /**
+   * Registers a client in the running provider's MemoryClientStore; an
+   * OpenID Connect client (`openid: true`) may also ask for `openid` and
+   * has `https://<id>.example/signed-out` as its post-logout redirect URI.
+   */
+  async register(
+    id: string,
+    method: TestClient['method'],
+    options: { readonly openid?: boolean } = {},
+  ): Promise<TestClient> {
     const provider = this.#started();
     const secret = method === 'none' ? undefined : `${id}-secret-${crypto.randomUUID()}`;
     const redirectUri = `https://${id}.example/callback`;
+    const postLogoutRedirectUri = `https://${id}.example/signed-out`;
     provider.clients.register({
       id,
       name: `Interop ${id}`,
@@ -119,9 +130,16 @@ class InteropProvider {
       tokenEndpointAuthMethod: method,
       ...(secret === undefined ? {} : { secretHash: await sha256Base64url(webCrypto, secret) }),
       grantTypes: ['authorization_code', 'refresh_token'],
-      scopes: ['profile', 'email', 'offline_access'],
+      scopes: [...(options.openid === true ? ['openid'] : []), 'profile', 'email', 'offline_access'],
+      ...(options.openid === true ? { postLogoutRedirectUris: [postLogoutRedirectUri] } : {}),
     });
-    return { id, method, redirectUri, ...(secret === undefined ? {} : { secret }) };
+    return {
+      id,
+      method,
+      redirectUri,
+      ...(options.openid === true ? { postLogoutRedirectUri } : {}),
+      ...(secret === undefined ? {} : { secret }),
+    };
   }
 
   #started() {
@@ -153,7 +171,7 @@ function formOf(html: string): { action: string; hidden: Record<string, string> 
   return { action: decodeHtml(action), hidden };
 }
 
-interface UserAgentResult {
+export interface UserAgentResult {
   /** The URL the provider finally redirected to (the client's redirect URI with the response). */
   readonly callback: URL;
   /** Provider pages shown on the way, by path. */
@@ -165,13 +183,14 @@ interface UserAgentResult {
  * signs in on /login, decides on /consent, and stops at the redirect to the
  * client (which is not followed: its query holds the authorization response).
  */
-async function userAgent(
+export async function userAgent(
   issuer: string,
   authorizationUrl: URL,
   redirectUri: string,
   user: { username: string; password: string; decision: 'approve' | 'deny' },
+  /** The browser's cookies: pass the same map to continue one browser session across flows. */
+  jar = new Map<string, string>(),
 ): Promise<UserAgentResult> {
-  const jar = new Map<string, string>();
   const pages: string[] = [];
   const send = async (url: URL, form?: Record<string, string>) => {
     const headers = new Headers();
@@ -330,7 +349,7 @@ export async function challengeResponse(
 // ---------------------------------------------------------------------------
 // The tests
 
-const alice = { username: 'alice', password: 'wonderland' } as const;
+export const alice = { username: 'alice', password: 'wonderland' } as const;
 const bob = { username: 'bob', password: 'builder' } as const;
 
 const aliceProfile = {

@@ -1,7 +1,8 @@
 /**
  * The processes the fuzz test runs: the example provider (as a child
  * process, exactly as `pnpm start` runs it, from sources through tsx) and
- * a private `redis-server` on a free loopback port (never the shared one).
+ * a private `redis-server` on a free loopback port (never the shared one),
+ * and a private PostgreSQL database (for the two-process test).
  * Everything started here is killed in `stop()`, and on exit as a last resort.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { exchange } from './raw-http.ts';
 
 /** examples/provider: tsx run from here resolves `@kraikub/*` to the package sources (tsconfig paths). */
@@ -238,7 +240,16 @@ export class ProviderProcess {
   async #spawn(): Promise<Instance> {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of ['REDIS_URL', 'ISSUER', 'KRAIKUB_CONFIG', 'DEMO_CLIENT_PORT', 'NODE_OPTIONS']) {
+    for (const name of [
+      'REDIS_URL',
+      'DATABASE_URL',
+      'SIGNING_KEYS',
+      'SIGNING_KEYS_FILE',
+      'ISSUER',
+      'KRAIKUB_CONFIG',
+      'DEMO_CLIENT_PORT',
+      'NODE_OPTIONS',
+    ]) {
       delete env[name];
     }
     Object.assign(env, {
@@ -328,4 +339,55 @@ export class ProviderProcess {
 
 async function kill(instance: Instance | undefined, signal: NodeJS.Signals): Promise<void> {
   await killChild(instance?.child, signal);
+}
+
+/** The PostgreSQL server the tests may use: `POSTGRES_URL`, default the local one (database `test`). */
+export const postgresUrl = process.env.POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * A private database on the PostgreSQL server at {@link postgresUrl}, made
+ * for one test file and dropped after: the provider migrates it at start.
+ */
+export class PostgresDatabase {
+  private constructor(
+    readonly url: string,
+    readonly name: string,
+  ) {}
+
+  /** True when the server answers within 3 s. */
+  static async available(): Promise<boolean> {
+    const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3_000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  static async create(): Promise<PostgresDatabase> {
+    const name = `kraikub_example_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+    await PostgresDatabase.#admin(`CREATE DATABASE ${name}`);
+    const url = new URL(postgresUrl);
+    url.pathname = `/${name}`;
+    return new PostgresDatabase(url.href, name);
+  }
+
+  async drop(): Promise<void> {
+    await PostgresDatabase.#admin(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`);
+  }
+
+  static async #admin(sql: string): Promise<void> {
+    const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3_000 });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
 }
