@@ -1,16 +1,20 @@
-// One OAuth flow through the Fetch handler, with no server socket: runs
-// unchanged on Node, Bun and Deno (and any runtime with Request/Response
-// and Web Crypto). Prints one JSON line with what it saw.
+// One OpenID Connect flow through the Fetch handler, with no server socket:
+// runs unchanged on Node, Bun and Deno (and any runtime with Request/Response
+// and Web Crypto). The ID Token is signed here (through @kraikub/jose) and
+// verified with jose against the handler's own JWKS. Prints one JSON line
+// with what it saw.
 import { createHandler, createInteractions, verifyBearer } from '@kraikub/adapter-http';
 import { MemoryClientStore, MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
 import { createAuthorizationServer, sha256Base64url, webCrypto } from '@kraikub/core';
+import { createJoseSigner, generateSigningKey } from '@kraikub/jose';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 
 const issuer = 'https://id.example.com';
 const redirectUri = 'https://app.example.com/callback';
 const secret = 'runtime-secret';
 
 const server = createAuthorizationServer({
-  config: { issuer, scopes: { profile: 'Your profile' } },
+  config: { issuer, scopes: { openid: 'Sign you in', profile: 'Your profile' } },
   clients: new MemoryClientStore([
     {
       id: 'app',
@@ -18,10 +22,12 @@ const server = createAuthorizationServer({
       redirectUris: [redirectUri],
       tokenEndpointAuthMethod: 'client_secret_basic',
       secretHash: await sha256Base64url(webCrypto, secret),
-      scopes: ['profile'],
+      scopes: ['openid', 'profile'],
     },
   ]),
   store: new MemoryGrantStore(),
+  signer: await createJoseSigner({ keys: { keys: [await generateSigningKey('ES256')] } }),
+  findClaims: async ({ subject }) => ({ name: `User ${subject}` }),
 });
 const interactions = createInteractions(server, { store: new MemoryInteractionStore() });
 const handler = createHandler(server, {
@@ -33,8 +39,9 @@ const query = new URLSearchParams({
   response_type: 'code',
   client_id: 'app',
   redirect_uri: redirectUri,
-  scope: 'profile',
+  scope: 'openid profile',
   state: 'a&b=c',
+  nonce: 'n-0S6_WzA2Mj',
 });
 const authorize = await handler(new Request(`${issuer}/authorize?${query}`));
 const location = new URL(authorize.headers.get('location'));
@@ -60,6 +67,13 @@ const bearer = await verifyBearer(
 const metadata = await (
   await handler(new Request(`${issuer}/.well-known/oauth-authorization-server`))
 ).json();
+const jwks = await (await handler(new Request(`${issuer}/jwks`))).json();
+const { payload } = await jwtVerify(tokens.id_token, createLocalJWKSet(jwks), { issuer, audience: 'app' });
+const userinfo = await (
+  await handler(
+    new Request(`${issuer}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } }),
+  )
+).json();
 
 console.log(
   JSON.stringify({
@@ -71,5 +85,7 @@ console.log(
     tokenType: tokens.token_type,
     subject: bearer.ok ? bearer.token.subject : null,
     issuer: metadata.issuer,
+    idToken: { sub: payload.sub, nonce: payload.nonce },
+    userinfo,
   }),
 );

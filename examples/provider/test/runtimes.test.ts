@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { demoClient } from '../src/main.ts';
 import { field, userAgent } from './support/browser-agent.ts';
@@ -10,14 +11,16 @@ import { freePort, providerDir } from './support/processes.ts';
 /**
  * The same Hono app on Bun and Deno (their binaries come from the runtimes
  * example's npm packages): started from src/bun.ts and src/deno.ts, then one
- * user's whole flow over HTTP: sign in, consent, code, token, /api/me.
+ * user's whole OpenID Connect flow over HTTP: sign in, consent, code, token
+ * with an ID Token (signed on that runtime, checked here against its JWKS),
+ * UserInfo and /api/me.
  */
 const bin = (name: string) => join(providerDir, '..', 'runtimes', 'node_modules', '.bin', name);
 const root = join(providerDir, '..', '..');
 
 // Deno loads the @kraikub packages from their builds, as users get them.
 beforeAll(() => {
-  const packages = ['core', 'adapter-memory', 'adapter-redis', 'adapter-http'];
+  const packages = ['core', 'adapter-memory', 'adapter-redis', 'adapter-postgres', 'adapter-http', 'jose'];
   if (packages.some((p) => !existsSync(join(root, 'packages', p, 'dist', 'index.js')))) {
     execFileSync('pnpm', ['-r', '--filter', './packages/**', 'build'], { cwd: root, stdio: 'ignore' });
   }
@@ -48,7 +51,7 @@ async function waitFor(base: string, child: ChildProcess, output: () => string):
 }
 
 describe.each(runtimes)('the provider app on %s', (_name, command, args) => {
-  test('sign in, consent, code, token and /api/me', async () => {
+  test('sign in, consent, code, token with an ID Token, UserInfo and /api/me', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     let output = '';
@@ -76,8 +79,9 @@ describe.each(runtimes)('the provider app on %s', (_name, command, args) => {
       response_type: 'code',
       client_id: demoClient.id,
       redirect_uri: redirectUri,
-      scope: 'profile',
+      scope: 'openid profile',
       state: 'runtime',
+      nonce: 'n-runtime',
     });
     const start = await go(`/authorize?${query}`);
     const login = await (await go(start.headers.get('location') ?? '')).text();
@@ -101,7 +105,16 @@ describe.each(runtimes)('the provider app on %s', (_name, command, args) => {
       { authorization: `Basic ${btoa(`${demoClient.id}:${demoClient.secret}`)}` },
     );
     expect(token.status).toBe(200);
-    const { access_token } = (await token.json()) as { access_token: string };
+    const { access_token, id_token } = (await token.json()) as { access_token: string; id_token: string };
+    const jwks = createRemoteJWKSet(new URL(`${base}/jwks`));
+    const { payload } = await jwtVerify(id_token, jwks, { issuer: base, audience: demoClient.id });
+    expect(payload).toMatchObject({ sub: 'u-alice', nonce: 'n-runtime' });
+    const userinfo = await go('/userinfo', undefined, { authorization: `Bearer ${access_token}` });
+    expect(await userinfo.json()).toEqual({
+      sub: 'u-alice',
+      name: 'Alice Liddell',
+      preferred_username: 'alice',
+    });
     const me = await go('/api/me', undefined, { authorization: `Bearer ${access_token}` });
     expect(await me.json()).toMatchObject({ sub: 'u-alice', name: 'Alice Liddell' });
   }, 90_000);

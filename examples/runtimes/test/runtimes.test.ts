@@ -10,7 +10,7 @@ const run = promisify(execFile);
 
 // The flow imports the published builds (dist), exactly as users get them.
 beforeAll(() => {
-  const needed = ['core', 'adapter-memory', 'adapter-http'].filter(
+  const needed = ['core', 'adapter-memory', 'adapter-http', 'jose'].filter(
     (p) => !existsSync(`${root}packages/${p}/dist/index.js`),
   );
   if (needed.length > 0) {
@@ -23,6 +23,8 @@ beforeAll(() => {
         '@kraikub/adapter-memory',
         '--filter',
         '@kraikub/adapter-http',
+        '--filter',
+        '@kraikub/jose',
         'build',
       ],
       {
@@ -42,7 +44,7 @@ const runtimes: [string, string, string[]][] = [
 
 describe('the Fetch handler runs on every runtime', () => {
   test.each(runtimes)(
-    '%s: authorize, token, bearer check and metadata',
+    '%s: authorize, token, ID Token, UserInfo, bearer check and metadata',
     async (_name, command, args) => {
       const { stdout } = await run(command, args, {
         cwd: here,
@@ -59,6 +61,8 @@ describe('the Fetch handler runs on every runtime', () => {
         tokenType: 'Bearer',
         subject: 'runtime-user',
         issuer: 'https://id.example.com',
+        idToken: { sub: 'runtime-user', nonce: 'n-0S6_WzA2Mj' },
+        userinfo: { sub: 'runtime-user', name: 'User runtime-user' },
       });
     },
     90_000,
