@@ -477,7 +477,9 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
    */
   const endSession: EndSessionCallback = async ({ request, httpRequest }) => {
     const session = await sessions.fromRequest(httpRequest);
-    let confirmed = request.hinted;
+    // RP-Initiated Logout section 2: a hint naming someone else than the signed-in user is no consent
+    // (anyone holding an ID Token of their own could build such a link): ask first.
+    let confirmed = request.hinted && (session?.userId === undefined || session.userId === request.subject);
     if (!confirmed && httpRequest.method === 'POST') {
       const form = new URLSearchParams(await httpRequest.clone().text());
       confirmed = csrfMatches(session, form.get('csrf') ?? undefined);

@@ -19,13 +19,13 @@ const settingsSchema = z
     issuer: z.url().optional(),
     clientsFile: z.string().min(1).optional(),
     redisUrl: z.url().optional(),
-    /** PostgreSQL for everything the provider keeps (takes precedence over nothing: set one store). */
+    /** PostgreSQL for everything the provider keeps (set this or REDIS_URL, not both). */
     databaseUrl: z.url().optional(),
     /** The ID Token signing keys, a private JWKS as JSON (what a secret manager injects). */
     signingKeys: z.string().min(1).optional(),
     /** A keys file (a private JWKS), used when SIGNING_KEYS is not set; generated when missing. */
     signingKeysFile: z.string().min(1).optional(),
-    /** How long the start waits for the store (Redis) before it gives up, in seconds. */
+    /** How long the start waits for the store (Redis or PostgreSQL) before it gives up, in seconds. */
     storeWaitSeconds: z.coerce.number().positive().max(300).default(10),
     /**
      * Resource servers (APIs) that may introspect any access token: `[{ resource, clientId }]`,

@@ -30,8 +30,8 @@ export async function createApp(
       scopes: ['openid', 'profile', 'email', 'offline_access'],
     });
   }
-  const { signer } = await openSigner(settings, storage.app);
-  return createProviderApp({
+  const { signer, source } = await openSigner(settings, storage.app);
+  const created = await createProviderApp({
     issuer: settings.issuer,
     clients: storage.clients,
     grants: storage.grants,
@@ -43,6 +43,7 @@ export async function createApp(
     ...(settings.logRequests ? { log: stdout } : {}),
     ...runtime,
   });
+  return { ...created, signingKeys: source };
 }
 
 function listenFailure(cause: unknown, settings: Settings): string {
@@ -59,7 +60,15 @@ function listenFailure(cause: unknown, settings: Settings): string {
 /** Starts the provider on Node: the Hono app through `@hono/node-server`, on the configured storage. */
 export async function start(settings: Settings) {
   const storage = await openStorage(settings);
-  const { server, app, handler } = await createApp(settings, storage);
+  let created: Awaited<ReturnType<typeof createApp>>;
+  try {
+    created = await createApp(settings, storage);
+  } catch (cause) {
+    // Refused signing keys, say: let go of the store before the one-line error.
+    await storage.close();
+    throw cause;
+  }
+  const { server, app, handler } = created;
   const http = serve(app);
   // A listen error (EADDRINUSE, EACCES) rejects instead of escaping as an uncaught 'error' event.
   try {
@@ -79,7 +88,17 @@ export async function start(settings: Settings) {
     await new Promise<void>((resolve) => http.close(() => resolve()));
     await storage.close();
   };
-  return { http, server, app, handler, clients: storage.clients, redis: storage.redis, storage, close };
+  return {
+    http,
+    server,
+    app,
+    handler,
+    clients: storage.clients,
+    redis: storage.redis,
+    storage,
+    signingKeys: created.signingKeys,
+    close,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -106,6 +125,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     `  account    ${settings.issuer}/account`,
     `  users      ${demoAccounts.map((a) => `${a.username} / ${a.password}`).join(', ')}`,
     `  clients    ${clients.map((c) => c.id).join(', ') || '(none)'}`,
+    started.signingKeys.startsWith('a development key')
+      ? `  keys       ${started.signingKeys}: for development only (production: SIGNING_KEYS or SIGNING_KEYS_FILE)`
+      : `  keys       ${started.signingKeys}`,
     settings.demo ? `  demo app   http://localhost:${settings.demoClientPort} (client ${demoClient.id})` : '',
     '',
   ];

@@ -34,8 +34,8 @@ const keepForever = 10 * 366 * 24 * 3600 * 1000;
  * JSON: what a secret manager injects), else from `SIGNING_KEYS_FILE`
  * (generated there on a first start). With neither, a development key is
  * generated once and kept in the app's store (memory: this process only;
- * Redis or PostgreSQL: shared, so every process signs alike), with a notice:
- * production keys come from the host's secrets.
+ * Redis or PostgreSQL: shared, so every process signs alike); the start-up
+ * banner says so (`source`): production keys come from the host's secrets.
  */
 export async function openSigner(
   settings: { readonly signingKeys?: string | undefined; readonly signingKeysFile?: string | undefined },
@@ -65,6 +65,7 @@ export async function openSigner(
         : await store.get<PrivateJwks>(developmentKey);
       if (keys === undefined) throw new Error('the development key vanished');
     }
+
     return { signer: await createJoseSigner({ keys }), source: 'a development key in the app store' };
   } catch (error) {
     throw new StartupError(`Cannot use the signing keys: ${(error as Error).message}`);

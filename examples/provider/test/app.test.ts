@@ -442,6 +442,54 @@ describe('OpenID Connect in the app', () => {
     expect(new URL(next.headers.get('location') ?? '', ISSUER).pathname).toBe('/login');
   });
 
+  test("a logout hinted with another user's ID Token asks first (RP-Initiated Logout section 2)", async () => {
+    const { handler } = await openidApp();
+    /** Signs `who` in through the pages and returns their ID Token. */
+    const idTokenOf = async (go: ReturnType<typeof browser>, who: { username: string; password: string }) => {
+      const query = new URLSearchParams({
+        response_type: 'code',
+        client_id: 'rp',
+        redirect_uri: REDIRECT,
+        scope: 'openid',
+        state: 'st',
+      });
+      const login = await (await go((await go(`/authorize?${query}`)).headers.get('location') ?? '')).text();
+      const signedIn = await go('/login', {
+        method: 'POST',
+        form: { csrf: field(login, 'csrf'), interaction: field(login, 'interaction'), ...who },
+      });
+      const consent = await (await go(signedIn.headers.get('location') ?? '')).text();
+      const approved = await go('/consent', {
+        method: 'POST',
+        form: {
+          csrf: field(consent, 'csrf'),
+          interaction: field(consent, 'interaction'),
+          decision: 'approve',
+        },
+      });
+      const code = new URL(approved.headers.get('location') ?? '').searchParams.get('code') ?? '';
+      const tokens = await go('/token', {
+        method: 'POST',
+        headers: { authorization: `Basic ${btoa(`rp:${SECRET}`)}` },
+        form: { grant_type: 'authorization_code', code, redirect_uri: REDIRECT },
+      });
+      return ((await tokens.json()) as { id_token: string }).id_token;
+    };
+    const alice = browser(handler, '10.0.0.1');
+    const bob = browser(handler, '10.0.0.2');
+    const aliceToken = await idTokenOf(alice, { username: 'alice', password: 'wonderland' });
+    const bobToken = await idTokenOf(bob, { username: 'bob', password: 'builder' });
+    const logout = (hint: string) =>
+      `/end-session?${new URLSearchParams({ id_token_hint: hint, post_logout_redirect_uri: 'http://localhost:4000/' })}`;
+
+    const asked = await alice(logout(bobToken));
+    expect(asked.status, "bob's hint does not sign alice out").toBe(200);
+    expect(await asked.text()).toContain('Sign out of Kraikub?');
+    const done = await alice(logout(aliceToken));
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe('http://localhost:4000/');
+  });
+
   test('the consent page does not list openid as a permission; login_hint fills the username', async () => {
     const { handler } = await openidApp();
     const go = browser(handler);
@@ -675,6 +723,7 @@ describe('the keys CLI', () => {
   test('a rotation: add (published only), activate, retire; the provider signs with the first key', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kraikub-keys-'));
     const env = { SIGNING_KEYS_FILE: join(dir, 'keys.json') };
+    expect((await openSigner(loadSettings({}), new MemoryAppStore())).source).toMatch(/development key/);
     const kids = async () => {
       const { signer } = await openSigner(loadSettings(env), new MemoryAppStore(), () => undefined);
       return { signing: signer.kid, published: (await signer.publicKeys()).keys.map((k) => k.kid) };

@@ -341,8 +341,12 @@ async function kill(instance: Instance | undefined, signal: NodeJS.Signals): Pro
   await killChild(instance?.child, signal);
 }
 
-/** The PostgreSQL server the tests may use: `POSTGRES_URL`, default the local one (database `test`). */
-export const postgresUrl = process.env.POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * The PostgreSQL server the tests may use: `DATABASE_URL` (as for the
+ * adapter's tests), default the local one (database `test`). Each test file
+ * makes a database of its own there.
+ */
+export const postgresUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 /**
  * A private database on the PostgreSQL server at {@link postgresUrl}, made
