@@ -1,7 +1,13 @@
-import type { AccessTokenInfo, AuthorizationServer } from '@kraikub/core';
+import type {
+  AccessTokenInfo,
+  AccessTokenVerifier,
+  AuthorizationServer,
+  OAuthError,
+  VerifyAccessTokenOptions,
+} from '@kraikub/core';
 import { bearerChallenge, readBearer } from './lib/bearer-header.ts';
 import { forgetLastInput, toResponse } from './lib/http.ts';
-import { statusOf } from './lib/status.ts';
+import { failureOf, statusOf } from './lib/status.ts';
 
 /** The outcome of {@link verifyBearer}: the token's info, or the `Response` to send. */
 export type BearerResult =
@@ -10,46 +16,94 @@ export type BearerResult =
 
 /** Options of {@link verifyBearer}. */
 export interface BearerOptions {
-  /** Scopes the resource needs: all of them. */
+  /** Scopes the resource needs: all of them. Named in every challenge as a hint (`scope`). */
   readonly scopes?: readonly string[];
   /** Realm in `WWW-Authenticate`. Default: the issuer. */
   readonly realm?: string;
+  /**
+   * This resource's identifier (RFC 8707): a token not issued for it is
+   * `invalid_token`, even when it is otherwise valid.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+   */
+  readonly audience?: string;
+  /**
+   * The URL of this resource's protected resource metadata (see
+   * {@link protectedResourceMetadataUrl}): every challenge carries it as
+   * `resource_metadata`, so a client that knows nothing yet can discover the
+   * authorization server (what MCP clients do).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9728#section-5.1
+   */
+  readonly resourceMetadata?: string;
 }
 
-/** A challenge as a Web `Response`. */
-function challenge(status: number, realm: string, fields: Record<string, string>): Response {
-  return toResponse(bearerChallenge(status, { realm, ...fields }));
+/** Who checks the tokens: the authorization server (a store lookup), or a signature verifier. */
+export type BearerVerifier = AuthorizationServer | AccessTokenVerifier;
+
+function isServer(verifier: BearerVerifier): verifier is AuthorizationServer {
+  return typeof (verifier as AuthorizationServer).verifyAccessToken === 'function';
+}
+
+function issuerOf(verifier: BearerVerifier): string {
+  return isServer(verifier) ? verifier.config.issuer : verifier.issuer;
+}
+
+/** Checks the token with either kind of verifier; an `OAuthError` when the check itself failed. */
+async function check(
+  verifier: BearerVerifier,
+  token: string,
+  options: VerifyAccessTokenOptions,
+): Promise<{ readonly info: AccessTokenInfo | undefined } | { readonly error: OAuthError }> {
+  if (isServer(verifier)) {
+    const result = await verifier.verifyAccessToken(token, options);
+    return result.isErr() ? { error: result.error } : { info: result.value };
+  }
+  try {
+    return { info: await verifier.verify(token, options) };
+  } catch (cause) {
+    return { error: failureOf(cause, 'the access token verifier') };
+  }
 }
 
 /**
  * Checks the `Authorization: Bearer` token of a request to a protected
  * resource. Answers what RFC 6750 asks: 401 without `error` when no token
- * was sent; 401 `invalid_token` for a bad, expired or revoked one; 403
- * `insufficient_scope` when a required scope is missing; 400
- * `invalid_request` for a malformed header.
+ * was sent; 401 `invalid_token` for a bad, expired or revoked one, or one
+ * for another resource (`audience`); 403 `insufficient_scope` when a
+ * required scope is missing; 400 `invalid_request` for a malformed header.
+ * Every challenge names the required scopes and, with `resourceMetadata`,
+ * where the resource's metadata is (RFC 9728 section 5.1). A verifier that
+ * fails (store or keys unreachable) is a 503 (or 500), never a pass.
  *
  * @example
  * ```ts
- * import { verifyBearer } from '@kraikub/adapter-http';
+ * import { protectedResourceMetadataUrl, verifyBearer } from '@kraikub/adapter-http';
  * import type { AuthorizationServer } from '@kraikub/core';
  * declare const server: AuthorizationServer;
  * declare function profileOf(subject: string | undefined): Promise<object>; // your data
  *
+ * const resource = 'https://api.example.com';
  * async function profile(request: Request): Promise<Response> {
- *   const auth = await verifyBearer(server, request, { scopes: ['profile'] });
+ *   const auth = await verifyBearer(server, request, {
+ *     scopes: ['profile'],
+ *     audience: resource,
+ *     resourceMetadata: protectedResourceMetadataUrl(resource),
+ *   });
  *   if (!auth.ok) return auth.response;
  *   return Response.json(await profileOf(auth.token.subject));
  * }
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-5
  */
 export async function verifyBearer(
-  server: AuthorizationServer,
+  verifier: BearerVerifier,
   request: Request,
   options: BearerOptions = {},
 ): Promise<BearerResult> {
   try {
-    return await checkBearer(server, request, options);
+    return await checkBearer(verifier, request, options);
   } finally {
     // The header held the token: do not let the last regular expression keep it.
     forgetLastInput();
@@ -57,66 +111,63 @@ export async function verifyBearer(
 }
 
 async function checkBearer(
-  server: AuthorizationServer,
+  verifier: BearerVerifier,
   request: Request,
   options: BearerOptions,
 ): Promise<BearerResult> {
-  const realm = options.realm ?? server.config.issuer;
+  const realm = options.realm ?? issuerOf(verifier);
+  const hints: Record<string, string> = {
+    ...((options.scopes ?? []).length > 0 ? { scope: (options.scopes ?? []).join(' ') } : {}),
+    ...(options.resourceMetadata === undefined ? {} : { resource_metadata: options.resourceMetadata }),
+  };
+  const refuse = (status: number, fields: Record<string, string> = {}): BearerResult => ({
+    ok: false,
+    response: toResponse(bearerChallenge(status, { realm, ...fields, ...hints })),
+  });
   const header = readBearer(request.headers.get('authorization'));
-  if (header.kind === 'missing') return { ok: false, response: challenge(401, realm, {}) };
+  if (header.kind === 'missing') return refuse(401);
   if (header.kind === 'malformed') {
-    return {
-      ok: false,
-      response: challenge(400, realm, {
-        error: 'invalid_request',
-        error_description: 'The Authorization header is malformed.',
-      }),
-    };
+    return refuse(400, {
+      error: 'invalid_request',
+      error_description: 'The Authorization header is malformed.',
+    });
   }
   if (header.kind === 'invalid') {
-    return {
-      ok: false,
-      response: challenge(401, realm, {
-        error: 'invalid_token',
-        error_description: 'The access token is invalid.',
-      }),
-    };
+    return refuse(401, { error: 'invalid_token', error_description: 'The access token is invalid.' });
   }
-  const token = header.token;
-  const result = await server.verifyAccessToken(token);
-  if (result.isErr()) {
-    const status = statusOf(result.error);
+  const checked = await check(
+    verifier,
+    header.token,
+    options.audience === undefined ? {} : { audience: options.audience },
+  );
+  if ('error' in checked) {
     return {
       ok: false,
       response: new Response(
-        JSON.stringify({ error: result.error.error, error_description: result.error.description }),
+        JSON.stringify({ error: checked.error.error, error_description: checked.error.description }),
         {
-          status,
+          status: statusOf(checked.error),
           headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
         },
       ),
     };
   }
-  const info = result.value;
+  const info = checked.info;
   if (info === undefined) {
-    return {
-      ok: false,
-      response: challenge(401, realm, {
-        error: 'invalid_token',
-        error_description: 'The access token is invalid, expired, or revoked.',
-      }),
-    };
+    return refuse(401, {
+      error: 'invalid_token',
+      error_description:
+        options.audience === undefined
+          ? 'The access token is invalid, expired, or revoked.'
+          : 'The access token is invalid, expired, revoked, or not for this resource.',
+    });
   }
   const missing = (options.scopes ?? []).filter((scope) => !info.scopes.includes(scope));
   if (missing.length > 0) {
-    return {
-      ok: false,
-      response: challenge(403, realm, {
-        error: 'insufficient_scope',
-        error_description: 'The access token lacks a required scope.',
-        scope: (options.scopes ?? []).join(' '),
-      }),
-    };
+    return refuse(403, {
+      error: 'insufficient_scope',
+      error_description: 'The access token lacks a required scope.',
+    });
   }
   return { ok: true, token: info };
 }
@@ -133,7 +184,7 @@ async function checkBearer(
  * ```
  */
 export function requireScopes(
-  server: AuthorizationServer,
+  server: BearerVerifier,
   scopes: readonly string[],
   route: (request: Request, token: AccessTokenInfo) => Response | Promise<Response>,
   options: Omit<BearerOptions, 'scopes'> = {},

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-export type { BearerOptions, BearerResult } from './bearer.ts';
+export type { BearerOptions, BearerResult, BearerVerifier } from './bearer.ts';
 export { requireScopes, verifyBearer } from './bearer.ts';
 export type { InteractCallback, InteractionContext } from './endpoints/authorization.ts';
 export type { EndSessionAnswer, EndSessionCallback } from './endpoints/openid.ts';
@@ -23,3 +23,9 @@ export { createInteractions, defaultInteractionLimits } from './interactions.ts'
 export type { ErrorPageContext, ErrorPageRenderer } from './lib/html.ts';
 export { escapeHtml } from './lib/html.ts';
 export { statusOf } from './lib/status.ts';
+export type { ProtectedResourceMetadata, ProtectedResourceMetadataInput } from './resource-metadata.ts';
+export {
+  protectedResourceMetadata,
+  protectedResourceMetadataRoute,
+  protectedResourceMetadataUrl,
+} from './resource-metadata.ts';

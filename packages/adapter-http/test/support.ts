@@ -8,6 +8,7 @@ import {
   type GrantStore,
   type InteractionLimits,
   type InteractionStore,
+  type SignerPort,
   sha256Base64url,
   webCrypto,
 } from '@kraikub/core';
@@ -56,6 +57,10 @@ export async function provider(
     interactionStore?: InteractionStore;
     interactionLimits?: Partial<InteractionLimits>;
     handler?: Partial<HandlerOptions>;
+    /** More server config (resource servers, say). */
+    config?: Record<string, unknown>;
+    /** A signer: OpenID Connect and JWT access tokens. */
+    signer?: SignerPort;
   } = {},
 ): Promise<Provider> {
   const clients = new MemoryClientStore([
@@ -78,9 +83,10 @@ export async function provider(
   ]);
   const grants = options.grants ?? new MemoryGrantStore();
   const server = createAuthorizationServer({
-    config: { issuer: ISSUER, scopes: { profile: 'Your profile', email: 'Your email' } },
+    config: { issuer: ISSUER, scopes: { profile: 'Your profile', email: 'Your email' }, ...options.config },
     clients,
     store: grants,
+    ...(options.signer === undefined ? {} : { signer: options.signer }),
   });
   const interactions = createInteractions(server, {
     store: options.interactionStore ?? new MemoryInteractionStore(),

@@ -56,13 +56,31 @@ export const resourceIdentifierSchema = z.string().superRefine((value, ctx) => {
  */
 const resourceServerSchema = z
   .object({
-    /** Its resource identifier (RFC 8707), such as `https://api.example.com`. */
+    /** Its resource identifier (RFC 8707), such as `https://api.example.com`: the tokens' `aud`. */
     resource: resourceIdentifierSchema,
     /**
      * The client it authenticates as at the introspection endpoint (a
-     * confidential client). Without one it cannot introspect.
+     * confidential client). Without one it cannot introspect; it may still
+     * check tokens in process (`verifyBearer`) or by signature (JWT access
+     * tokens).
      */
     clientId: z.string().min(1).max(256).exactOptional(),
+    /**
+     * The scopes it accepts. An access token issued for it carries only
+     * these of the granted scopes (for several resources, those any of them
+     * accepts). Without the list it accepts every scope.
+     */
+    scopes: z.array(z.string().regex(scopeTokenPattern, 'must be a valid scope token')).exactOptional(),
+    /**
+     * `opaque` (default): a random token checked against the store.
+     * `jwt`: an RFC 9068 JWT access token signed with the server's keys,
+     * which the resource server can check by signature alone (the server
+     * needs a `signer`). A token for several resources is a JWT only when
+     * every one of them wants JWTs.
+     *
+     * @see https://www.rfc-editor.org/rfc/rfc9068
+     */
+    accessTokenFormat: z.enum(['opaque', 'jwt']).default('opaque'),
   })
   .strict();
 
@@ -118,7 +136,25 @@ export const configSchema = z
      * A client named here as a resource server's `clientId` may introspect any
      * access token; every other client only its own tokens (RFC 7662 section 4).
      */
-    resourceServers: z.array(resourceServerSchema).default([]),
+    resourceServers: z
+      .array(resourceServerSchema)
+      .default([])
+      .superRefine((servers, ctx) => {
+        const seen = new Set<string>();
+        for (const [index, server] of servers.entries()) {
+          if (seen.has(server.resource)) {
+            ctx.addIssue({ code: 'custom', path: [index, 'resource'], message: 'is listed twice' });
+          }
+          seen.add(server.resource);
+        }
+      }),
+    /**
+     * The resources an access token is bound to when the request names
+     * none (RFC 8707 section 2: the server may use a default). Each must be
+     * a registered resource server. Without it such a token has no audience:
+     * a resource server that checks its audience refuses it.
+     */
+    defaultResources: z.array(resourceIdentifierSchema).default([]),
     /** Endpoint paths, relative to the issuer; used in metadata and by the HTTP adapter. */
     endpoints: z
       .object({
@@ -141,7 +177,30 @@ export const configSchema = z
         endSession: '/end-session',
       }),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const registered = new Set(config.resourceServers.map((server) => server.resource));
+    for (const [index, resource] of config.defaultResources.entries()) {
+      if (!registered.has(resource)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['defaultResources', index],
+          message: 'must be a registered resource server',
+        });
+      }
+    }
+    for (const [index, server] of config.resourceServers.entries()) {
+      for (const scope of server.scopes ?? []) {
+        if (!Object.hasOwn(config.scopes, scope)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['resourceServers', index, 'scopes'],
+            message: `${scope} is not among the server's scopes`,
+          });
+        }
+      }
+    }
+  });
 
 /** Configuration as a caller writes it (defaults optional). */
 export type AuthorizationServerConfigInput = z.input<typeof configSchema>;
@@ -227,6 +286,7 @@ export const clientRecordSchema = z
     requirePkce: z.boolean().exactOptional(),
     refreshTokenGraceSeconds: z.number().int().min(0).max(300).exactOptional(),
     postLogoutRedirectUris: z.array(redirectUriSchema).exactOptional(),
+    resources: z.array(resourceIdentifierSchema).exactOptional(),
   })
   .strict()
   .superRefine((client, ctx) => {

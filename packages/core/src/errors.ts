@@ -17,6 +17,8 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'server_error'
   | 'temporarily_unavailable'
+  // RFC 8707 section 2: a resource that is unknown, malformed or not allowed
+  | 'invalid_target'
   // OpenID Connect Core 1.0 section 3.1.2.6
   | 'interaction_required'
   | 'login_required'

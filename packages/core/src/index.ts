@@ -108,6 +108,11 @@ export { mintToken, newGrantId, parseToken, tokenPrefixes } from './tokens.ts';
 export type { Approval, AuthorizationResponse, Denial } from './use-cases/approve.ts';
 export type { EndSessionRequest } from './use-cases/end-session.ts';
 export type { AuthorizationServerMetadata } from './use-cases/metadata.ts';
-export type { AccessTokenInfo, IntrospectionResponse } from './use-cases/revoke-introspect.ts';
+export type {
+  AccessTokenInfo,
+  AccessTokenVerifier,
+  IntrospectionResponse,
+  VerifyAccessTokenOptions,
+} from './use-cases/revoke-introspect.ts';
 export type { TokenResponse } from './use-cases/token/index.ts';
 export type { UserInfoResult } from './use-cases/userinfo.ts';

@@ -55,6 +55,13 @@ export interface ClientRecord {
    * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
    */
   readonly postLogoutRedirectUris?: readonly string[];
+  /**
+   * The resources (RFC 8707) it may ask tokens for, among the server's
+   * registered resource servers. Absent: any of them.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+   */
+  readonly resources?: readonly string[];
 }
 
 /** Result of {@link ClientStore.registerClient}. */
@@ -159,6 +166,11 @@ export interface CodeRecord extends GrantRecordBase {
   readonly codeChallengeMethod?: 'S256';
   /** Present when the code answers an OpenID Connect authentication request. */
   readonly oidc?: OidcContext;
+  /**
+   * The resources (RFC 8707) the grant is for; absent when the request
+   * named none and the server has no default.
+   */
+  readonly resources?: readonly string[];
 }
 
 /** An access token, stored under its hash. */
@@ -167,6 +179,13 @@ export interface AccessTokenRecord extends GrantRecordBase {
   readonly subject?: string;
   /** For UserInfo, when the grant is an OpenID Connect one (no `nonce`). */
   readonly oidc?: OidcContext;
+  /**
+   * The resources the token is for: its `aud` (RFC 8707). Absent for a
+   * token bound to no resource.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+   */
+  readonly audience?: readonly string[];
 }
 
 /**
@@ -187,6 +206,8 @@ export interface RefreshRotation {
   readonly accessScopes: readonly string[];
   /** Expiry of the successor access token (ms). */
   readonly accessExpiresAt: number;
+  /** Audience of the successor access token, when it has one. */
+  readonly accessAudience?: readonly string[];
 }
 
 /** A refresh token, stored under its hash. */
@@ -197,6 +218,8 @@ export interface RefreshTokenRecord extends GrantRecordBase {
   readonly rotation?: RefreshRotation;
   /** For the ID Tokens of refreshes, when the grant is an OpenID Connect one (no `nonce`). */
   readonly oidc?: OidcContext;
+  /** The resources the grant is for (a refresh may narrow its access token to some of them). */
+  readonly resources?: readonly string[];
 }
 
 /** A record to write, with the key it is stored under. */

@@ -30,6 +30,7 @@ import {
   type IntrospectionResponse,
   introspect,
   revoke,
+  type VerifyAccessTokenOptions,
   verifyAccessToken,
 } from './use-cases/revoke-introspect.ts';
 import { type TokenResponse, token } from './use-cases/token/index.ts';
@@ -117,7 +118,10 @@ export interface AuthorizationServer {
    *
    * @see https://www.rfc-editor.org/rfc/rfc6750
    */
-  verifyAccessToken(token: string): ResultAsync<AccessTokenInfo | undefined, OAuthError>;
+  verifyAccessToken(
+    token: string,
+    options?: VerifyAccessTokenOptions,
+  ): ResultAsync<AccessTokenInfo | undefined, OAuthError>;
   /**
    * Revokes every code and token of a grant (for example when a user
    * withdraws consent). Unknown grants succeed silently.
@@ -184,6 +188,9 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   if (options.signer !== undefined && typeof options.signer.sign !== 'function') {
     throw new TypeError('createAuthorizationServer: signer must be a SignerPort');
   }
+  if (options.signer === undefined && config.resourceServers.some((rs) => rs.accessTokenFormat === 'jwt')) {
+    throw new TypeError('createAuthorizationServer: JWT access tokens (accessTokenFormat jwt) need a signer');
+  }
   const ctx: Context = {
     config,
     clients,
@@ -193,9 +200,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     onGrantEvent: options.onGrantEvent,
     signer: options.signer,
     findClaims: options.findClaims ?? (async () => ({})),
-    resourceServerClients: new Set(
-      config.resourceServers.flatMap((rs) => (rs.clientId === undefined ? [] : [rs.clientId])),
-    ),
+    resourcesOfClient: resourcesByClient(config),
   };
   return {
     config: ctx.config,
@@ -206,7 +211,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     token: (request) => token(ctx, request),
     revoke: (request) => revoke(ctx, request),
     introspect: (request) => introspect(ctx, request),
-    verifyAccessToken: (value) => verifyAccessToken(ctx, value),
+    verifyAccessToken: (value, verifyOptions) => verifyAccessToken(ctx, value, verifyOptions),
     revokeGrant: (grantId) => {
       const now = ctx.clock.now();
       return callPort('GrantStore.revokeGrant', () =>
@@ -224,4 +229,14 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         : callPort('SignerPort.publicKeys', () => signer.publicKeys());
     },
   };
+}
+
+/** Each resource server's client id, with the resources it serves. */
+function resourcesByClient(config: AuthorizationServerConfig): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const server of config.resourceServers) {
+    if (server.clientId === undefined) continue;
+    map.set(server.clientId, [...(map.get(server.clientId) ?? []), server.resource]);
+  }
+  return map;
 }

@@ -8,6 +8,7 @@ import {
   createAuthorizationServer,
   type GrantEventListener,
   type GrantStore,
+  type SignerPort,
   sha256Base64url,
   type TokenResponse,
   webCrypto,
@@ -75,6 +76,7 @@ export async function harness(
     clients?: ClientStore;
     config?: Record<string, unknown>;
     onGrantEvent?: GrantEventListener;
+    signer?: SignerPort;
   } = {},
 ): Promise<Harness> {
   const clock = new TestClock();
@@ -90,6 +92,7 @@ export async function harness(
     store: overrides.store ?? store,
     clock,
     ...(overrides.onGrantEvent === undefined ? {} : { onGrantEvent: overrides.onGrantEvent }),
+    ...(overrides.signer === undefined ? {} : { signer: overrides.signer }),
   });
   return { server, store, clients, clock };
 }

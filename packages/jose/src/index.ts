@@ -6,6 +6,8 @@
  *
  * @packageDocumentation
  */
+export type { JwtAccessTokenVerifierOptions } from './access-token-verifier.ts';
+export { createJwtAccessTokenVerifier } from './access-token-verifier.ts';
 export { atHash } from './at-hash.ts';
 export { generateSigningKey } from './generate.ts';
 export type { ParsePrivateJwksOptions } from './parse.ts';

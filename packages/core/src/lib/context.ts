@@ -14,8 +14,11 @@ export interface Context {
   readonly crypto: CryptoPort;
   /** The host's grant event hook, if any. */
   readonly onGrantEvent: GrantEventListener | undefined;
-  /** Clients registered as resource servers: they may introspect any access token. */
-  readonly resourceServerClients: ReadonlySet<string>;
+  /**
+   * Clients registered as resource servers, with their resources: they may
+   * introspect the access tokens meant for them.
+   */
+  readonly resourcesOfClient: ReadonlyMap<string, readonly string[]>;
   /** The signer, when the server speaks OpenID Connect. */
   readonly signer: SignerPort | undefined;
   /** The host's user data, for ID Tokens and UserInfo. */

@@ -8,6 +8,7 @@ import type { ClientRecord } from '../ports.ts';
 import { checkOpenIdRequest, type OpenIdRequest, openIdParameters } from './openid-request.ts';
 import { checkChallenge } from './pkce.ts';
 import { resolveRedirectUri } from './redirect-uri.ts';
+import { requestedResources } from './resource.ts';
 import { requestedScopes } from './scope.ts';
 
 /** What a consent screen may show of a client. */
@@ -39,6 +40,13 @@ export interface AuthorizationRequest {
   readonly codeChallengeMethod: 'S256' | undefined;
   /** Present when this is an OpenID Connect authentication request (the scopes include `openid`). */
   readonly openid?: OpenIdRequest;
+  /**
+   * The resources (RFC 8707) the tokens will be for: what the request named,
+   * or the server's defaults. Absent when none. A consent screen may show them.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.1
+   */
+  readonly resources?: readonly string[];
 }
 
 /** What the request is checked against besides the client and the config. */
@@ -68,6 +76,7 @@ const knownParameters = [
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.4.1
  * @see https://www.rfc-editor.org/rfc/rfc9207#section-2
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
  */
 export function validateAuthorizationRequest(
   params: Params,
@@ -107,6 +116,9 @@ export function validateAuthorizationRequest(
   const scopes = requestedScopes(params.get('scope')?.[0] || undefined, client, config.scopes);
   if (scopes.isErr()) return fail(scopes.error);
 
+  const resources = requestedResources(params.get('resource'), client, config);
+  if (resources.isErr()) return fail(resources.error);
+
   const pkceRequired =
     client.tokenEndpointAuthMethod === 'none' || client.requirePkce === true || config.requirePkce;
   const pkce = checkChallenge(
@@ -142,5 +154,6 @@ export function validateAuthorizationRequest(
     codeChallenge: pkce.value === undefined ? undefined : detached(pkce.value.codeChallenge),
     codeChallengeMethod: pkce.value?.codeChallengeMethod,
   };
-  return ok(openid === undefined ? request : { ...request, openid });
+  const withOpenid = openid === undefined ? request : { ...request, openid };
+  return ok(resources.value.length === 0 ? withOpenid : { ...withOpenid, resources: resources.value });
 }

@@ -7,6 +7,7 @@ import { canonical, detached } from '../lib/strings.ts';
 import type { CodeRecord, OidcContext } from '../ports.ts';
 import type { AuthorizationRequest } from '../rules/authorization-request.ts';
 import { resolveRedirectUri } from '../rules/redirect-uri.ts';
+import { requestedResources } from '../rules/resource.ts';
 import { isSubset } from '../rules/scope.ts';
 import { mintToken, newGrantId } from '../tokens.ts';
 
@@ -153,6 +154,20 @@ export function approve(
           oauthError('invalid_request', 'The client or its redirect URI is no longer registered.'),
         );
       }
+      // And the resources: each still registered and allowed for the client.
+      if (
+        request.resources !== undefined &&
+        request.resources.length > 0 &&
+        requestedResources(request.resources, client, ctx.config).isErr()
+      ) {
+        const redirect = { redirectUri: request.redirectUri, state: request.state, iss: ctx.config.issuer };
+        return errAsync(
+          withRedirect(
+            oauthError('invalid_target', 'The requested resource is no longer available to this client.'),
+            redirect,
+          ),
+        );
+      }
       const now = ctx.clock.now();
       const grantId = newGrantId(ctx.crypto);
       return callPort('CryptoPort.sha256', () => mintToken(ctx.crypto, 'code', grantId)).andThen((code) => {
@@ -169,6 +184,9 @@ export function approve(
             ? {}
             : { codeChallenge: request.codeChallenge, codeChallengeMethod: 'S256' as const }),
           ...(request.openid === undefined ? {} : { oidc: oidcOf(request, approval) }),
+          ...(request.resources === undefined || request.resources.length === 0
+            ? {}
+            : { resources: request.resources.map(detached) }),
         };
         return callPort('GrantStore.saveCode', () => ctx.store.saveCode(code.key, record))
           .andThen(() =>

@@ -1,12 +1,13 @@
 import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import type { EndpointRequest } from '../endpoint.ts';
 import { invalidClient, type OAuthError, oauthError, portFailure } from '../errors.ts';
+import { parsePresentedToken } from '../lib/access-token.ts';
 import { authenticate } from '../lib/client-authentication.ts';
 import { type Context, emitting, grantRetention } from '../lib/context.ts';
 import { callPort } from '../lib/port.ts';
 import { normalizeParams, type Params, repeated } from '../params.ts';
 import type { AccessTokenRecord, OidcContext, RefreshTokenRecord } from '../ports.ts';
-import { type ParsedToken, parseToken } from '../tokens.ts';
+import type { ParsedToken } from '../tokens.ts';
 
 const endpointParameters = ['token', 'token_type_hint', 'client_id', 'client_secret'] as const;
 
@@ -32,8 +33,8 @@ type Found =
 function lookUp(ctx: Context, params: Params): ResultAsync<Found, OAuthError> {
   const token = params.get('token')?.[0] || undefined;
   if (token === undefined) return errAsync(oauthError('invalid_request', 'The token parameter is missing.'));
-  return ResultAsync.fromPromise(parseToken(ctx.crypto, token), (cause) =>
-    portFailure(cause, 'CryptoPort.sha256'),
+  return ResultAsync.fromPromise(parsePresentedToken(ctx, token), (cause) =>
+    portFailure(cause, 'parsing the token'),
   ).andThen((parsed): ResultAsync<Found, OAuthError> => {
     if (parsed?.kind === 'access_token') {
       return callPort('GrantStore.findAccessToken', () => ctx.store.findAccessToken(parsed.key)).map(
@@ -118,6 +119,11 @@ export type IntrospectionResponse =
       /** `Bearer` for access tokens, `refresh_token` for refresh tokens. */
       readonly token_type: 'Bearer' | 'refresh_token';
       readonly iss: string;
+      /**
+       * The resources the token is for (RFC 8707): one as a string, several
+       * as an array; absent when it is bound to none.
+       */
+      readonly aud?: string | readonly string[];
     };
 
 const inactive: IntrospectionResponse = { active: false };
@@ -126,9 +132,10 @@ function describeRecord(
   ctx: Context,
   record: AccessTokenRecord | RefreshTokenRecord,
   tokenType: 'Bearer' | 'refresh_token',
+  audience: readonly string[] | undefined,
 ): IntrospectionResponse {
-  return {
-    active: true,
+  const described = {
+    active: true as const,
     scope: record.scopes.join(' '),
     client_id: record.clientId,
     ...(record.subject === undefined ? {} : { sub: record.subject }),
@@ -137,14 +144,29 @@ function describeRecord(
     token_type: tokenType,
     iss: ctx.config.issuer,
   };
+  if (audience === undefined || audience.length === 0) return described;
+  return { ...described, aud: audience.length === 1 ? (audience[0] as string) : [...audience] };
+}
+
+/**
+ * Whether a resource server (registered with `clientId`) may see an access
+ * token of another client: one bound to none of the resources, or to one of
+ * its own.
+ */
+function visibleTo(ctx: Context, clientId: string, record: AccessTokenRecord): boolean {
+  const own = ctx.resourcesOfClient.get(clientId);
+  if (own === undefined) return false;
+  const audience = record.audience ?? [];
+  return audience.length === 0 || audience.some((resource) => own.includes(resource));
 }
 
 /**
  * Token introspection, for authenticated confidential clients. It is a
  * policy, not a lookup (RFC 7662 section 4): a caller sees `active: true`
  * only for its own tokens, and, when it is a registered resource server
- * (`config.resourceServers[].clientId`), for any access token; never for
- * another client's refresh token. Everything else is `{ active: false }`,
+ * (`config.resourceServers[].clientId`), for the access tokens meant for
+ * it (its resource in their audience, or no audience at all); never for
+ * another client's refresh token. `aud` says which resources a token is for. Everything else is `{ active: false }`,
  * exactly as for an unknown token. Public clients cannot authenticate, so
  * they are refused (the HTTP layer answers 401).
  *
@@ -159,17 +181,19 @@ export function introspect(
     if (!confidential) {
       return errAsync(invalidClient('Introspection requires client authentication.', { basicAuth: false }));
     }
-    const resourceServer = ctx.resourceServerClients.has(clientId);
     return lookUp(ctx, params).map((found) => {
       const now = ctx.clock.now();
       if (found.kind === 'none' || found.record === undefined || found.record.expiresAt <= now)
         return inactive;
       const own = found.record.clientId === clientId;
       if (found.kind === 'access_token') {
-        return own || resourceServer ? describeRecord(ctx, found.record, 'Bearer') : inactive;
+        const record = found.record;
+        return own || visibleTo(ctx, clientId, record)
+          ? describeRecord(ctx, record, 'Bearer', record.audience)
+          : inactive;
       }
       return own && found.record.rotation === undefined
-        ? describeRecord(ctx, found.record, 'refresh_token')
+        ? describeRecord(ctx, found.record, 'refresh_token', found.record.resources)
         : inactive;
     });
   });
@@ -185,34 +209,69 @@ export interface AccessTokenInfo {
   readonly grantId: string;
   /** The OpenID Connect context of the grant, for UserInfo. */
   readonly oidc?: OidcContext;
+  /** The resources the token is for (RFC 8707); empty when it is bound to none. */
+  readonly audience: readonly string[];
+}
+
+/**
+ * Anything that checks access tokens for a resource server: the
+ * {@link AuthorizationServer} itself (a store lookup, so revocation counts at
+ * once), or a verifier that checks RFC 9068 JWT access tokens by signature
+ * alone (`@kraikub/jose`'s `createJwtAccessTokenVerifier`). `verify`
+ * resolves the token's info, `undefined` for a token that is not valid (for
+ * this audience), and rejects only when the check itself failed (keys
+ * unreachable, store down).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export interface AccessTokenVerifier {
+  /** The issuer whose tokens it checks (the `realm` of challenges by default). */
+  readonly issuer: string;
+  verify(token: string, options?: VerifyAccessTokenOptions): Promise<AccessTokenInfo | undefined>;
+}
+
+/** Options of {@link verifyAccessToken}. */
+export interface VerifyAccessTokenOptions {
+  /**
+   * The resource asking: a token whose audience does not include it is not
+   * valid here (a token bound to no resource is not either).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
+   */
+  readonly audience?: string;
 }
 
 /**
  * Checks an access token presented to a resource server: its info when it is
- * active, `undefined` when it is not (RFC 6750 `invalid_token`).
+ * active, `undefined` when it is not (RFC 6750 `invalid_token`), or when
+ * `options.audience` is not among the resources it is for (RFC 8707).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export function verifyAccessToken(
   ctx: Context,
   token: string,
+  options: VerifyAccessTokenOptions = {},
 ): ResultAsync<AccessTokenInfo | undefined, OAuthError> {
-  return ResultAsync.fromPromise(parseToken(ctx.crypto, token), (cause) =>
-    portFailure(cause, 'CryptoPort.sha256'),
+  return ResultAsync.fromPromise(parsePresentedToken(ctx, token), (cause) =>
+    portFailure(cause, 'parsing the token'),
   ).andThen((parsed) => {
     if (parsed?.kind !== 'access_token') return okAsync(undefined);
     return callPort('GrantStore.findAccessToken', () => ctx.store.findAccessToken(parsed.key)).map(
-      (record) =>
-        record === undefined || record.expiresAt <= ctx.clock.now()
-          ? undefined
-          : {
-              clientId: record.clientId,
-              subject: record.subject,
-              scopes: record.scopes,
-              expiresAt: record.expiresAt,
-              grantId: record.grantId,
-              ...(record.oidc === undefined ? {} : { oidc: record.oidc }),
-            },
+      (record) => {
+        if (record === undefined || record.expiresAt <= ctx.clock.now()) return undefined;
+        const audience = record.audience ?? [];
+        if (options.audience !== undefined && !audience.includes(options.audience)) return undefined;
+        return {
+          clientId: record.clientId,
+          subject: record.subject,
+          scopes: record.scopes,
+          expiresAt: record.expiresAt,
+          grantId: record.grantId,
+          audience,
+          ...(record.oidc === undefined ? {} : { oidc: record.oidc }),
+        };
+      },
     );
   });
 }

@@ -6,8 +6,9 @@ import type { AccessTokenInfo } from './revoke-introspect.ts';
 
 /**
  * What the UserInfo endpoint answers for an access token: the claims, or why
- * not. `invalid_token` for a token that is not active; `insufficient_scope`
- * for one without `openid` (RFC 6750 section 3.1).
+ * not. `invalid_token` for a token that is not active, or that is bound to
+ * resources (RFC 8707) other than the issuer; `insufficient_scope` for one
+ * without `openid` (RFC 6750 section 3.1).
  *
  * @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo
  */
@@ -28,6 +29,10 @@ export async function userinfo(
   token: AccessTokenInfo | undefined,
 ): Promise<Result<UserInfoResult, OAuthError>> {
   if (token === undefined || token.subject === undefined) return ok({ kind: 'invalid_token' });
+  // A token bound to other resources (RFC 8707) is not for UserInfo: only one bound to none, or to the issuer.
+  if (token.audience.length > 0 && !token.audience.includes(ctx.config.issuer)) {
+    return ok({ kind: 'invalid_token' });
+  }
   if (ctx.signer === undefined || !token.scopes.includes('openid')) return ok({ kind: 'insufficient_scope' });
   const released = await releasedClaims(
     ctx,

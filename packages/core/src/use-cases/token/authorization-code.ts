@@ -7,6 +7,7 @@ import { type Outcome, tryPort } from '../../lib/port.ts';
 import { type Params, param } from '../../params.ts';
 import type { ClientRecord } from '../../ports.ts';
 import { checkCodeRedemption, invalidCode } from '../../rules/code-redemption.ts';
+import { audienceScopes, narrowResources } from '../../rules/resource.ts';
 import { parseToken } from '../../tokens.ts';
 import { grantTokens, mintPair, type TokenResponse, tokenOidc, tokenResponse } from './issue.ts';
 import { revokeReplayed } from './replay.ts';
@@ -19,6 +20,7 @@ import { revokeReplayed } from './replay.ts';
  * section 4.2.4).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
  */
 export async function exchangeCode(
   ctx: Context,
@@ -64,11 +66,26 @@ export async function exchangeCode(
   );
   if (redeemable.isErr()) return err(redeemable.error);
 
+  // RFC 8707 section 2.2: the access token is for the resources named here, among those granted.
+  const resources = record.resources ?? [];
+  const audience = narrowResources(params.get('resource'), resources);
+  if (audience.isErr()) return err(audience.error);
+  const base = {
+    grantId: record.grantId,
+    clientId: client.id,
+    subject: record.subject,
+    grantScopes: record.scopes,
+    accessScopes: audienceScopes(record.scopes, audience.value, ctx.config),
+    oidc: record.oidc === undefined ? undefined : tokenOidc(record.oidc),
+    audience: audience.value,
+    resources,
+  };
+
   // OpenID Connect Core section 11, when the server opts in: refresh tokens only with offline_access.
   const offlineOnly = ctx.config.oidc.offlineAccess && record.oidc !== undefined;
   const withRefresh =
     client.grantTypes.includes('refresh_token') && (!offlineOnly || record.scopes.includes('offline_access'));
-  const minted = await mintPair(ctx, record.grantId, withRefresh);
+  const minted = await mintPair(ctx, base, withRefresh, now);
   if (minted.isErr()) return err(minted.error);
   const [access, refresh] = minted.value;
   // The ID Token is signed before the code is spent: a failure then leaves nothing issued.
@@ -84,20 +101,7 @@ export async function exchangeCode(
     if (signed.isErr()) return err(signed.error);
     idToken = signed.value;
   }
-  const tokens = grantTokens(
-    ctx,
-    {
-      grantId: record.grantId,
-      clientId: client.id,
-      subject: record.subject,
-      grantScopes: record.scopes,
-      accessScopes: record.scopes,
-      oidc: record.oidc === undefined ? undefined : tokenOidc(record.oidc),
-    },
-    access,
-    refresh,
-    now,
-  );
+  const tokens = grantTokens(ctx, base, access, refresh, now);
   // One atomic step: the code is spent and its tokens stored together, or neither.
   const consumed = await tryPort('GrantStore.consumeCode', () => ctx.store.consumeCode(key, tokens.issue));
   if (consumed.isErr()) return err(consumed.error);
@@ -117,5 +121,7 @@ export async function exchangeCode(
     });
     if (failed !== undefined) return err(failed);
   }
-  return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, record.scopes, refresh?.value, idToken));
+  return ok(
+    tokenResponse(access.value, tokens.accessExpiresAt, now, base.accessScopes, refresh?.value, idToken),
+  );
 }

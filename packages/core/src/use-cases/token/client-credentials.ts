@@ -4,13 +4,15 @@ import { type Context, emit } from '../../lib/context.ts';
 import { type Outcome, tryPort } from '../../lib/port.ts';
 import { type Params, param } from '../../params.ts';
 import type { ClientRecord } from '../../ports.ts';
+import { audienceScopes, requestedResources } from '../../rules/resource.ts';
 import { requestedScopes } from '../../rules/scope.ts';
 import { newGrantId } from '../../tokens.ts';
 import { grantTokens, mintPair, type TokenResponse, tokenResponse } from './issue.ts';
 
 /**
  * RFC 6749 section 4.4: client credentials, for confidential clients. Every
- * token is a grant of its own; no refresh token.
+ * token is a grant of its own; no refresh token. `resource` (RFC 8707)
+ * binds it to registered resource servers.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
  */
@@ -24,24 +26,23 @@ export async function clientCredentials(
   }
   const scopes = requestedScopes(param(params, 'scope'), client, ctx.config.scopes);
   if (scopes.isErr()) return err(scopes.error);
+  const audience = requestedResources(params.get('resource'), client, ctx.config);
+  if (audience.isErr()) return err(audience.error);
   const grantId = newGrantId(ctx.crypto);
   const now = ctx.clock.now();
-  const minted = await mintPair(ctx, grantId, false);
+  const base = {
+    grantId,
+    clientId: client.id,
+    subject: undefined,
+    grantScopes: scopes.value,
+    accessScopes: audienceScopes(scopes.value, audience.value, ctx.config),
+    audience: audience.value,
+    resources: audience.value,
+  };
+  const minted = await mintPair(ctx, base, false, now);
   if (minted.isErr()) return err(minted.error);
   const [access] = minted.value;
-  const tokens = grantTokens(
-    ctx,
-    {
-      grantId,
-      clientId: client.id,
-      subject: undefined,
-      grantScopes: scopes.value,
-      accessScopes: scopes.value,
-    },
-    access,
-    undefined,
-    now,
-  );
+  const tokens = grantTokens(ctx, base, access, undefined, now);
   const issued = await tryPort('GrantStore.issueTokens', () => ctx.store.issueTokens(tokens.issue));
   if (issued.isErr()) return err(issued.error);
   if (issued.value.status !== 'issued') {
@@ -62,5 +63,5 @@ export async function clientCredentials(
       }));
     if (failed !== undefined) return err(failed);
   }
-  return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value));
+  return ok(tokenResponse(access.value, tokens.accessExpiresAt, now, base.accessScopes));
 }

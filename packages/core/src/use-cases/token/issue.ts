@@ -1,6 +1,10 @@
+import { err } from 'neverthrow';
+import { base64url, sha256Base64url } from '../../crypto.ts';
 import type { Context } from '../../lib/context.ts';
 import { type Outcome, tryPort } from '../../lib/port.ts';
 import type { AccessTokenRecord, OidcContext, RefreshTokenRecord, TokenIssue } from '../../ports.ts';
+import { jwtAccessTokenClaims } from '../../rules/jwt-access-token.ts';
+import { wantsJwt } from '../../rules/resource.ts';
 import { type MintedToken, mintToken } from '../../tokens.ts';
 
 /**
@@ -62,6 +66,10 @@ export interface GrantTokensBase {
   readonly accessScopes: readonly string[];
   /** The OpenID Connect context both tokens keep (no nonce), when the grant is an OpenID Connect one. */
   readonly oidc?: OidcContext | undefined;
+  /** The access token's audience (RFC 8707): some or all of the grant's resources. */
+  readonly audience: readonly string[];
+  /** The grant's resources: the refresh token's. */
+  readonly resources: readonly string[];
 }
 
 /** The records of the tokens issued together for one grant, and when the access token expires. */
@@ -86,9 +94,10 @@ export function grantTokens(
       ? { grantId, clientId, scopes: base.accessScopes, issuedAt: now, expiresAt: accessExpiresAt }
       : { grantId, clientId, scopes: base.accessScopes, issuedAt: now, expiresAt: accessExpiresAt, subject };
   const oidc = base.oidc;
+  const withOidc = oidc === undefined ? accessRecord : { ...accessRecord, oidc };
   const accessToken = {
     key: access.key,
-    record: oidc === undefined ? accessRecord : { ...accessRecord, oidc },
+    record: base.audience.length === 0 ? withOidc : { ...withOidc, audience: base.audience },
   };
   if (refresh === undefined || subject === undefined)
     return { accessExpiresAt, issue: { grantId, accessToken } };
@@ -100,24 +109,66 @@ export function grantTokens(
     issuedAt: now,
     expiresAt: now + ctx.config.ttl.refreshToken * 1000,
   };
+  const refreshWithOidc = oidc === undefined ? refreshRecord : { ...refreshRecord, oidc };
   const refreshToken = {
     key: refresh.key,
-    record: oidc === undefined ? refreshRecord : { ...refreshRecord, oidc },
+    record: base.resources.length === 0 ? refreshWithOidc : { ...refreshWithOidc, resources: base.resources },
   };
   return { accessExpiresAt, issue: { grantId, accessToken, refreshToken } };
 }
 
-/** Mints the access token and, when `withRefresh`, the refresh token of one grant. */
+/**
+ * Mints the access token and, when `withRefresh`, the refresh token of one
+ * grant. The access token is opaque, or an RFC 9068 JWT when its audience
+ * wants one (see {@link mintAccessToken}).
+ */
 export async function mintPair(
   ctx: Context,
-  grantId: string,
+  base: GrantTokensBase,
   withRefresh: boolean,
+  now: number,
 ): Outcome<readonly [MintedToken, MintedToken | undefined]> {
-  // One after the other: with a synchronous digest underneath this is two promise
-  // hops instead of a race to guard; the first failure wins.
-  return tryPort('CryptoPort.sha256', async () => {
-    const access = await mintToken(ctx.crypto, 'access_token', grantId);
-    const refresh = withRefresh ? await mintToken(ctx.crypto, 'refresh_token', grantId) : undefined;
-    return [access, refresh] as const;
+  const access = await mintAccessToken(ctx, base, now);
+  if (access.isErr() || !withRefresh) return access.map((token) => [token, undefined] as const);
+  const refresh = await tryPort('CryptoPort.sha256', () =>
+    mintToken(ctx.crypto, 'refresh_token', base.grantId),
+  );
+  return refresh.map((token) => [access.value, token] as const);
+}
+
+/**
+ * A new access token for `base`: opaque (`kba_...`, the default), or, when
+ * every resource of its audience asks for JWTs, an RFC 9068 JWT signed by the
+ * server's signer. Either way its record is stored under the SHA-256 of the
+ * whole token, so revocation and introspection work alike.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-2
+ */
+export async function mintAccessToken(
+  ctx: Context,
+  base: GrantTokensBase,
+  now: number,
+): Outcome<MintedToken> {
+  const signer = ctx.signer;
+  if (signer === undefined || !wantsJwt(base.audience, ctx.config)) {
+    return tryPort('CryptoPort.sha256', () => mintToken(ctx.crypto, 'access_token', base.grantId));
+  }
+  const claims = jwtAccessTokenClaims({
+    issuer: ctx.config.issuer,
+    clientId: base.clientId,
+    subject: base.subject,
+    audience: base.audience,
+    scopes: base.accessScopes,
+    now,
+    expiresAt: now + ctx.config.ttl.accessToken * 1000,
+    jti: `${base.grantId}.${base64url(ctx.crypto.randomBytes(16))}`,
+    oidc: base.oidc,
   });
+  const signed = await tryPort('SignerPort.sign', () => signer.sign(claims, { typ: 'at+jwt' }));
+  if (signed.isErr()) return err(signed.error);
+  const value = signed.value;
+  return tryPort('CryptoPort.sha256', async () => ({
+    value,
+    key: { grantId: base.grantId, hash: await sha256Base64url(ctx.crypto, value) },
+  }));
 }

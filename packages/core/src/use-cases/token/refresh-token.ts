@@ -7,26 +7,62 @@ import { type Outcome, tryPort } from '../../lib/port.ts';
 import { type Params, param } from '../../params.ts';
 import type { ClientRecord, RefreshRotation, RefreshTokenRecord, TokenKey } from '../../ports.ts';
 import { checkRefreshToken, invalidRefresh, reuseDecision } from '../../rules/refresh-token.ts';
+import { audienceScopes, narrowResources, wantsJwt } from '../../rules/resource.ts';
 import { narrowScopes } from '../../rules/scope.ts';
 import { deriveToken, type MintedToken, mintToken, parseToken } from '../../tokens.ts';
-import { grantTokens, type TokenResponse, tokenResponse } from './issue.ts';
+import {
+  type GrantTokensBase,
+  grantTokens,
+  mintAccessToken,
+  type TokenResponse,
+  tokenResponse,
+} from './issue.ts';
 import { revokeReplayed } from './replay.ts';
 
-/** The successor tokens of a rotation: derived from the old token and a nonce (grace window), or fresh. */
-function successors(
+/**
+ * The successor tokens of a rotation: derived from the old token and a nonce
+ * (grace window), or fresh. A JWT access token is always fresh (a signature
+ * cannot be derived again).
+ */
+async function successors(
   ctx: Context,
-  grantId: string,
+  base: GrantTokensBase,
   oldToken: string,
   nonce: string | undefined,
+  now: number,
 ): Outcome<readonly [MintedToken, MintedToken]> {
+  const { grantId } = base;
   const make = (kind: 'access_token' | 'refresh_token') =>
     nonce === undefined
       ? mintToken(ctx.crypto, kind, grantId)
       : deriveToken(ctx.crypto, kind, grantId, oldToken, nonce);
-  return tryPort('CryptoPort.sha256', async () => {
-    const access = await make('access_token');
-    return [access, await make('refresh_token')] as const;
-  });
+  const access = wantsJwt(base.audience, ctx.config)
+    ? await mintAccessToken(ctx, base, now)
+    : await tryPort('CryptoPort.sha256', () => make('access_token'));
+  if (access.isErr()) return err(access.error);
+  const next = await tryPort('CryptoPort.sha256', () => make('refresh_token'));
+  return next.map((refresh) => [access.value, refresh] as const);
+}
+
+/** What a refresh issues for `record`: the narrowed scopes, restricted to the narrowed audience. */
+function successorBase(
+  ctx: Context,
+  client: ClientRecord,
+  record: RefreshTokenRecord,
+  grantId: string,
+  scopes: readonly string[],
+  audience: readonly string[],
+): GrantTokensBase {
+  return {
+    grantId,
+    clientId: client.id,
+    subject: record.subject,
+    grantScopes: record.scopes,
+    accessScopes: audienceScopes(scopes, audience, ctx.config),
+    oidc: record.oidc,
+    audience,
+    resources: record.resources ?? [],
+  };
 }
 
 /**
@@ -55,7 +91,13 @@ async function onReuse(
     );
   if (rotation === undefined || decision.kind === 'reuse')
     return reused('refresh token reused: grant revoked');
-  const derived = await successors(ctx, key.grantId, token, decision.nonce);
+  const audience = rotation.accessAudience ?? [];
+  // The successor as the rotation recorded it (its scopes were already fitted to its audience).
+  const retried = {
+    ...successorBase(ctx, client, record, key.grantId, rotation.accessScopes, audience),
+    accessScopes: rotation.accessScopes,
+  };
+  const derived = await successors(ctx, retried, token, decision.nonce, now);
   if (derived.isErr()) return err(derived.error);
   const [access, next] = derived.value;
   if (next.key.hash !== rotation.successor.hash) return err(invalidRefresh());
@@ -64,17 +106,19 @@ async function onReuse(
   if (live.value === undefined || live.value.rotation !== undefined) {
     return reused('grace retry after the successor was used');
   }
+  let accessExpiresAt = rotation.accessExpiresAt;
+  if (wantsJwt(audience, ctx.config)) {
+    // A JWT access token is signed anew for the retry: store it too (unless the grant was revoked meanwhile).
+    const fresh = grantTokens(ctx, retried, access, undefined, now);
+    const issued = await tryPort('GrantStore.issueTokens', () => ctx.store.issueTokens(fresh.issue));
+    if (issued.isErr()) return err(issued.error);
+    if (issued.value.status !== 'issued') return err(invalidRefresh('grant revoked during a grace retry'));
+    accessExpiresAt = fresh.accessExpiresAt;
+  }
   const idToken = await refreshedIdToken(ctx, client, record, rotation.accessScopes, access.value, now);
   if (idToken.isErr()) return err(idToken.error);
   return ok(
-    tokenResponse(
-      access.value,
-      rotation.accessExpiresAt,
-      now,
-      rotation.accessScopes,
-      next.value,
-      idToken.value,
-    ),
+    tokenResponse(access.value, accessExpiresAt, now, rotation.accessScopes, next.value, idToken.value),
   );
 }
 
@@ -127,43 +171,27 @@ export async function refresh(ctx: Context, client: ClientRecord, params: Params
   if (record.rotation !== undefined) return onReuse(ctx, client, token, key, record, now);
   const scopes = narrowScopes(param(params, 'scope'), record.scopes);
   if (scopes.isErr()) return err(scopes.error);
+  // RFC 8707 section 2.2: a refresh may narrow the access token to some of the granted resources.
+  const audience = narrowResources(params.get('resource'), record.resources ?? []);
+  if (audience.isErr()) return err(audience.error);
+  const base = successorBase(ctx, client, record, key.grantId, scopes.value, audience.value);
   const graceful = (client.refreshTokenGraceSeconds ?? 0) > 0;
   const nonce = graceful ? base64url(ctx.crypto.randomBytes(32)) : undefined;
-  const minted = await successors(ctx, key.grantId, token, nonce);
+  const minted = await successors(ctx, base, token, nonce, now);
   if (minted.isErr()) return err(minted.error);
   const [access, next] = minted.value;
-  const tokens = grantTokens(
-    ctx,
-    {
-      grantId: key.grantId,
-      clientId: client.id,
-      subject: record.subject,
-      grantScopes: record.scopes,
-      accessScopes: scopes.value,
-      oidc: record.oidc,
-    },
-    access,
-    next,
-    now,
-  );
+  const tokens = grantTokens(ctx, base, access, next, now);
   // Signed before the rotation: a failure then leaves the old token usable and nothing issued.
-  const idToken = await refreshedIdToken(ctx, client, record, scopes.value, access.value, now);
+  const idToken = await refreshedIdToken(ctx, client, record, base.accessScopes, access.value, now);
   if (idToken.isErr()) return err(idToken.error);
-  const rotation: RefreshRotation =
-    nonce === undefined
-      ? {
-          rotatedAt: now,
-          successor: next.key,
-          accessScopes: scopes.value,
-          accessExpiresAt: tokens.accessExpiresAt,
-        }
-      : {
-          rotatedAt: now,
-          successor: next.key,
-          accessScopes: scopes.value,
-          accessExpiresAt: tokens.accessExpiresAt,
-          nonce,
-        };
+  const plain: RefreshRotation = {
+    rotatedAt: now,
+    successor: next.key,
+    accessScopes: base.accessScopes,
+    accessExpiresAt: tokens.accessExpiresAt,
+  };
+  const withAudience = audience.value.length === 0 ? plain : { ...plain, accessAudience: audience.value };
+  const rotation: RefreshRotation = nonce === undefined ? withAudience : { ...withAudience, nonce };
   const rotated = await tryPort('GrantStore.rotateRefreshToken', () =>
     ctx.store.rotateRefreshToken(key, rotation, tokens.issue),
   );
@@ -178,11 +206,11 @@ export async function refresh(ctx: Context, client: ClientRecord, params: Params
       at: now,
       clientId: client.id,
       subject: record.subject,
-      scopes: scopes.value,
+      scopes: base.accessScopes,
     });
     if (failed !== undefined) return err(failed);
   }
   return ok(
-    tokenResponse(access.value, tokens.accessExpiresAt, now, scopes.value, next.value, idToken.value),
+    tokenResponse(access.value, tokens.accessExpiresAt, now, base.accessScopes, next.value, idToken.value),
   );
 }

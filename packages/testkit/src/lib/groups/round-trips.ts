@@ -25,6 +25,50 @@ export function roundTrips(suite: Suite): void {
   );
 
   test(
+    'OpenID Connect and resource fields come back unchanged: oidc, resources, audience, accessAudience (every GrantStore write)',
+    withStore(async ({ store, fx }) => {
+      const grant = fx.grant();
+      const oidc = {
+        authTime: 1_767_225_600_123,
+        acr: 'urn:example:loa:2',
+        amr: ['pwd', 'otp'],
+        claims: { userinfo: { email: { essential: true } }, id_token: { name: null } },
+      };
+      const resources = ['https://api.example.com', 'https://mcp.example.com/mcp?x=1'];
+      const audience = [resources[1] as string];
+      const code = await fx.code(grant, { pkce: true });
+      const codeRecord = { ...code.record, oidc: { ...oidc, nonce: 'n-0S6_WzA2Mj' }, resources };
+      await store.saveCode(code.token.key, codeRecord);
+      expect(await store.findCode(code.token.key)).toEqual({ record: codeRecord, consumed: false });
+
+      const issued = await fx.tokens(grant);
+      const refresh = defined(issued.issue.refreshToken, 'refresh token');
+      const issue = {
+        ...issued.issue,
+        accessToken: {
+          ...issued.issue.accessToken,
+          record: { ...issued.issue.accessToken.record, oidc, audience },
+        },
+        refreshToken: { ...refresh, record: { ...refresh.record, oidc, resources } },
+      };
+      expect(await store.consumeCode(code.token.key, issue)).toEqual({
+        status: 'consumed',
+        record: codeRecord,
+      });
+      expect(await store.findAccessToken(issue.accessToken.key)).toEqual(issue.accessToken.record);
+      expect(await store.findRefreshToken(refresh.key)).toEqual(issue.refreshToken.record);
+
+      const { rotation, next } = await fx.rotation(grant, { nonce: true });
+      const bound = { ...rotation, accessAudience: audience };
+      expect(await store.rotateRefreshToken(refresh.key, bound, next)).toEqual({ status: 'rotated' });
+      expect(await store.findRefreshToken(refresh.key)).toEqual({
+        ...issue.refreshToken.record,
+        rotation: bound,
+      });
+    }),
+  );
+
+  test(
     'a code record without its optional fields comes back without them; tokens without a refresh token are stored (GrantStore.consumeCode)',
     withStore(async ({ store, fx }) => {
       const grant = fx.grant();
