@@ -14,6 +14,10 @@ export function packageBuild(overrides: Options = {}) {
     target: 'es2022',
     platform: 'neutral',
     treeshake: true,
+    // Keep `node:` on Node built-ins: without the prefix a bundler for Workers or browsers cannot tell
+    // `fs/promises` from a package and fails, even when the import is never reached.
+    removeNodeProtocol: false,
+    external: [/^node:/],
     ...overrides,
   });
 }
