@@ -127,6 +127,14 @@ export const configSchema = z
       })
       .strict()
       .default({ offlineAccess: false }),
+    /**
+     * The scopes of a request that names none, for clients without
+     * `defaultScopes` of their own (those the client may use). Empty: such a
+     * request is `invalid_scope`.
+     *
+     * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+     */
+    defaultScopes: z.array(z.string().regex(scopeTokenPattern, 'must be a valid scope token')).default([]),
     /** Require PKCE from every client, not only public ones (RFC 9700 section 2.1.1 recommends it). */
     requirePkce: z.boolean().default(false),
     /** Longest `state` accepted, in characters. */
@@ -187,6 +195,11 @@ export const configSchema = z
           path: ['defaultResources', index],
           message: 'must be a registered resource server',
         });
+      }
+    }
+    for (const [index, scope] of config.defaultScopes.entries()) {
+      if (!Object.hasOwn(config.scopes, scope)) {
+        ctx.addIssue({ code: 'custom', path: ['defaultScopes', index], message: 'is not among the scopes' });
       }
     }
     for (const [index, server] of config.resourceServers.entries()) {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { harness, ISSUER, unwrap, unwrapErr } from './support.ts';
+import { asBasic, harness, ISSUER, unwrap, unwrapErr } from './support.ts';
 
 const base = {
   response_type: 'code',
@@ -152,5 +152,26 @@ describe('authorization endpoint (RFC 6749 §4.1.1)', () => {
       ][]),
     );
     expect(request.scopes).toEqual(['profile']);
+  });
+});
+
+describe('server-wide default scopes', () => {
+  test('RFC 6749 §3.3: config.defaultScopes apply to a client without its own, at /authorize and for client credentials', async () => {
+    const h = await harness({ config: { defaultScopes: ['email', 'offline'] } });
+    const request = unwrap(
+      await h.server.authorize({
+        response_type: 'code',
+        client_id: 'basic-client',
+        redirect_uri: 'https://client.example/callback',
+      }),
+    );
+    expect(request.scopes).toEqual(['email', 'offline']);
+    const cc = unwrap(
+      await h.server.token({ params: { grant_type: 'client_credentials' }, authorization: asBasic }),
+    );
+    expect(cc.scope).toBe('email offline');
+    await expect(harness({ config: { defaultScopes: ['nope'] } })).rejects.toThrow(
+      /defaultScopes\.0: is not among the scopes/,
+    );
   });
 });

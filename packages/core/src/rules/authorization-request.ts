@@ -113,7 +113,12 @@ export function validateAuthorizationRequest(
     return fail(oauthError('unauthorized_client', 'This client may not use the authorization code grant.'));
   }
 
-  const scopes = requestedScopes(params.get('scope')?.[0] || undefined, client, config.scopes);
+  const scopes = requestedScopes(
+    params.get('scope')?.[0] || undefined,
+    client,
+    config.scopes,
+    config.defaultScopes,
+  );
   if (scopes.isErr()) return fail(scopes.error);
 
   const resources = requestedResources(params.get('resource'), client, config);

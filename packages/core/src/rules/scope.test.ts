@@ -161,3 +161,26 @@ describe('requestedScopes: default scopes are checked too (RFC 6749 §3.3)', () 
     ).toEqual(['profile']);
   });
 });
+
+describe('requestedScopes: server-wide default scopes (RFC 6749 §3.3)', () => {
+  test('a request without scope gets the server defaults the client may use', () => {
+    expect(okValue(requestedScopes(undefined, client, supported, ['profile', 'admin', 'email']))).toEqual([
+      'profile',
+      'email',
+    ]);
+  });
+
+  test("the client's own defaults come first", () => {
+    const own = { ...client, defaultScopes: ['openid'] };
+    expect(okValue(requestedScopes(undefined, own, supported, ['profile']))).toEqual(['openid']);
+  });
+
+  test('none the client may use: invalid_scope, as without defaults', () => {
+    expect(errValue(requestedScopes(undefined, client, supported, ['admin'])).error).toBe('invalid_scope');
+    expect(errValue(requestedScopes(undefined, client, supported)).error).toBe('invalid_scope');
+  });
+
+  test('a request that names scopes ignores every default', () => {
+    expect(okValue(requestedScopes('email', client, supported, ['profile']))).toEqual(['email']);
+  });
+});

@@ -20,9 +20,12 @@ export function parseScope(value: string): Result<string[], ScopeError> {
 }
 
 /**
- * The scopes a request asks for: the client's defaults when it names none;
- * every requested scope must be known to the server and allowed for the client.
- * The strings returned are the client's own, never pieces of the request.
+ * The scopes a request asks for. When it names none (RFC 6749 section 3.3:
+ * the server then uses a pre-defined default): the client's `defaultScopes`,
+ * else the server-wide `serverDefaults` the client may use, else
+ * `invalid_scope`. Every requested scope must be known to the server and
+ * allowed for the client. The strings returned are the client's own (or the
+ * server's), never pieces of the request.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
  */
@@ -30,11 +33,12 @@ export function requestedScopes(
   value: string | undefined,
   client: ClientRecord,
   supported: Readonly<Record<string, string>>,
+  serverDefaults: readonly string[] = [],
 ): Result<string[], ScopeError> {
   const known = (scopes: readonly string[]) =>
     scopes.every((scope) => Object.hasOwn(supported, scope) && client.scopes.includes(scope));
   if (value === undefined) {
-    const defaults = client.defaultScopes ?? [];
+    const defaults = client.defaultScopes ?? serverDefaults.filter((scope) => client.scopes.includes(scope));
     if (defaults.length === 0) return err(oauthError('invalid_scope', 'The scope parameter is required.'));
     return known(defaults)
       ? ok([...defaults])

@@ -24,7 +24,7 @@ export async function clientCredentials(
   if (client.tokenEndpointAuthMethod === 'none') {
     return err(oauthError('unauthorized_client', 'Public clients may not use client credentials.'));
   }
-  const scopes = requestedScopes(param(params, 'scope'), client, ctx.config.scopes);
+  const scopes = requestedScopes(param(params, 'scope'), client, ctx.config.scopes, ctx.config.defaultScopes);
   if (scopes.isErr()) return err(scopes.error);
   const audience = requestedResources(params.get('resource'), client, ctx.config);
   if (audience.isErr()) return err(audience.error);
