@@ -14,6 +14,7 @@ import { MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memor
 import {
   type AuthorizationRequest,
   type AuthorizationServer,
+  type AuthorizationServerConfigInput,
   type ClientStore,
   createAuthorizationServer,
   type GrantStore,
@@ -40,6 +41,7 @@ export const scopes = {
   profile: 'See your name and user id',
   email: 'See your email address',
   offline_access: 'Stay connected when you are not using the app',
+  'mcp:tools': 'Use the tools of an MCP server on your behalf',
 } as const;
 
 /**
@@ -58,8 +60,11 @@ export interface ProviderAppOptions {
   readonly appStore?: AppStore;
   /** Failed logins allowed per account and per address in 15 minutes. */
   readonly loginLimit?: { readonly perAccount: number; readonly perIp: number };
-  /** APIs that may introspect any access token (core's `resourceServers`). */
-  readonly resourceServers?: readonly { readonly resource: string; readonly clientId: string }[];
+  /**
+   * The APIs and MCP servers tokens are issued for (core's `resourceServers`, RFC 8707): the
+   * scopes each accepts, the client it introspects as, its token format.
+   */
+  readonly resourceServers?: AuthorizationServerConfigInput['resourceServers'];
   /** Where the JSON request log goes, one line per request; none when absent. */
   readonly log?: LogLine;
   /**
@@ -212,7 +217,12 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
         : pageOf(c, messagePage('Something went wrong', done.description), done.status);
     }
     if (decision.type === 'approve' && userId !== undefined) {
-      await consents.remember(userId, done.request.client.id, decision.scopes ?? done.request.scopes);
+      await consents.remember(
+        userId,
+        done.request.client.id,
+        decision.scopes ?? done.request.scopes,
+        done.request.resources ?? [],
+      );
     }
     return seeOther(c, done.location);
   };
@@ -233,7 +243,7 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
   };
   const consentedTo = async (request: AuthorizationRequest, userId: string) =>
     request.openid?.prompt.includes('consent') !== true &&
-    (await consents.covers(userId, request.client.id, request.scopes));
+    (await consents.covers(userId, request.client.id, request.scopes, request.resources ?? []));
   /** The approval of a signed-in user: with when and how they authenticated (the ID Token's auth_time, amr). */
   const approval = (session: Session & { readonly userId: string }): Decision => ({
     type: 'approve',
@@ -374,6 +384,7 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
         scopes: pending.scopes
           .filter((name) => name !== 'openid')
           .map((name) => ({ name, description: server.config.scopes[name] ?? name })),
+        resources: pending.resources ?? [],
       }),
     );
   });

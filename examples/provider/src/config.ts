@@ -28,15 +28,28 @@ const settingsSchema = z
     /** How long the start waits for the store (Redis or PostgreSQL) before it gives up, in seconds. */
     storeWaitSeconds: z.coerce.number().positive().max(300).default(10),
     /**
-     * Resource servers (APIs) that may introspect any access token: `[{ resource, clientId }]`,
-     * in the JSON file, or as JSON in `RESOURCE_SERVERS`.
+     * Resource servers (APIs, MCP servers) tokens are issued for (RFC 8707), as JSON in
+     * `RESOURCE_SERVERS`: `[{ resource, clientId?, scopes?, accessTokenFormat? }]`. `clientId`
+     * is the client it introspects as; `scopes` those it accepts; `accessTokenFormat` `opaque`
+     * (default) or `jwt` (RFC 9068).
      */
     resourceServers: z
       .preprocess(
         (value) => (typeof value === 'string' ? parseJson(value) : value),
-        z.array(z.object({ resource: z.url(), clientId: z.string().min(1) }).strict()),
+        z.array(
+          z
+            .object({
+              resource: z.url(),
+              clientId: z.string().min(1).optional(),
+              scopes: z.array(z.string().min(1)).optional(),
+              accessTokenFormat: z.enum(['opaque', 'jwt']).optional(),
+            })
+            .strict(),
+        ),
       )
       .default([]),
+    /** The port of the example MCP server (examples/mcp-server), registered as a resource in demo mode. */
+    demoMcpPort: z.coerce.number().int().min(1).max(65535).default(4100),
     demoClientPort: z.coerce.number().int().min(1).max(65535).default(4000),
     demo: flag(true),
     logRequests: flag(true),
@@ -81,6 +94,7 @@ const envNames: Record<string, keyof z.input<typeof settingsSchema>> = {
   STORE_WAIT_SECONDS: 'storeWaitSeconds',
   RESOURCE_SERVERS: 'resourceServers',
   DEMO_CLIENT_PORT: 'demoClientPort',
+  DEMO_MCP_PORT: 'demoMcpPort',
   DEMO: 'demo',
   LOG_REQUESTS: 'logRequests',
 };

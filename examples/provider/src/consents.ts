@@ -2,6 +2,12 @@ import type { GrantEvent } from '@kraikub/core';
 import type { AppStore } from './store/app-store.ts';
 
 /** Remembered consents live as long as a refresh token could (30 days), renewed on use. */
+/** What a user allowed one client: scopes, and the resources (APIs) they are for. */
+interface Allowed {
+  readonly scopes: string[];
+  readonly resources: string[];
+}
+
 const keepMs = 30 * 24 * 3600 * 1000;
 
 /**
@@ -17,17 +23,40 @@ export class Consents {
     this.#store = store;
   }
 
-  /** Whether `userId` already allowed `clientId` every scope in `wanted`. */
-  async covers(userId: string, clientId: string, wanted: readonly string[]): Promise<boolean> {
-    const scopes = await this.#store.get<string[]>(`consent:${userId}:${clientId}`);
-    return scopes !== undefined && scopes.length > 0 && wanted.every((scope) => scopes.includes(scope));
+  /**
+   * Whether `userId` already allowed `clientId` every scope in `wanted`, for
+   * every resource in `resources` (RFC 8707): a consent given for one API is
+   * no consent for another.
+   */
+  async covers(
+    userId: string,
+    clientId: string,
+    wanted: readonly string[],
+    resources: readonly string[] = [],
+  ): Promise<boolean> {
+    const allowed = await this.#store.get<Allowed>(`consent:${userId}:${clientId}`);
+    return (
+      allowed !== undefined &&
+      allowed.scopes.length > 0 &&
+      wanted.every((scope) => allowed.scopes.includes(scope)) &&
+      resources.every((resource) => allowed.resources.includes(resource))
+    );
   }
 
-  /** Remembers the scopes a user allowed a client (added to what was allowed before). */
-  async remember(userId: string, clientId: string, granted: readonly string[]): Promise<void> {
+  /** Remembers the scopes (and resources) a user allowed a client, added to what was allowed before. */
+  async remember(
+    userId: string,
+    clientId: string,
+    granted: readonly string[],
+    resources: readonly string[] = [],
+  ): Promise<void> {
     const key = `consent:${userId}:${clientId}`;
-    const before = (await this.#store.get<string[]>(key)) ?? [];
-    await this.#store.set(key, [...new Set([...before, ...granted])], keepMs);
+    const before = (await this.#store.get<Allowed>(key)) ?? { scopes: [], resources: [] };
+    const allowed: Allowed = {
+      scopes: [...new Set([...before.scopes, ...granted])],
+      resources: [...new Set([...before.resources, ...resources])],
+    };
+    await this.#store.set(key, allowed, keepMs);
     await this.#store.addMember(`consents:${userId}`, clientId, keepMs);
   }
 
@@ -38,12 +67,12 @@ export class Consents {
     }
   }
 
-  /** The clients a user allowed, with the scopes. */
-  async list(userId: string): Promise<{ clientId: string; scopes: string[] }[]> {
+  /** The clients a user allowed, with the scopes and resources. */
+  async list(userId: string): Promise<{ clientId: string; scopes: string[]; resources: string[] }[]> {
     const listed = [];
     for (const clientId of await this.#store.members(`consents:${userId}`)) {
-      const scopes = await this.#store.get<string[]>(`consent:${userId}:${clientId}`);
-      if (scopes !== undefined && scopes.length > 0) listed.push({ clientId, scopes });
+      const allowed = await this.#store.get<Allowed>(`consent:${userId}:${clientId}`);
+      if (allowed !== undefined && allowed.scopes.length > 0) listed.push({ clientId, ...allowed });
     }
     return listed;
   }

@@ -9,6 +9,9 @@ import { demoAccounts, demoUsers } from './users.ts';
 
 export { StartupError } from './storage.ts';
 
+/** The example MCP server's introspection client (examples/mcp-server's defaults). Development only. */
+export const demoMcp = { clientId: 'kraikub-mcp', clientSecret: 'kraikub-mcp-secret' } as const;
+
 /** The demo client's registration (the app under examples/client). Development only. */
 export const demoClient = { id: 'kraikub-demo', secret: 'kraikub-demo-secret' } as const;
 
@@ -30,6 +33,30 @@ export async function createApp(
       scopes: ['openid', 'profile', 'email', 'offline_access'],
     });
   }
+  const resourceServers = settings.resourceServers.map(
+    ({ resource, clientId, scopes, accessTokenFormat }) => ({
+      resource,
+      ...(clientId === undefined ? {} : { clientId }),
+      ...(scopes === undefined ? {} : { scopes }),
+      ...(accessTokenFormat === undefined ? {} : { accessTokenFormat }),
+    }),
+  );
+  if (settings.demo) {
+    // The example MCP server (examples/mcp-server): its resource, and the client it introspects as.
+    resourceServers.push({
+      resource: `http://localhost:${settings.demoMcpPort}/mcp`,
+      clientId: demoMcp.clientId,
+      scopes: ['mcp:tools'],
+    });
+    await storage.clients.register({
+      id: demoMcp.clientId,
+      name: 'Kraikub example MCP server',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      secretHash: await sha256Base64url(webCrypto, demoMcp.clientSecret),
+      grantTypes: ['client_credentials'],
+      scopes: [],
+    });
+  }
   const { signer, source } = await openSigner(settings, storage.app);
   const created = await createProviderApp({
     issuer: settings.issuer,
@@ -38,7 +65,7 @@ export async function createApp(
     interactionStore: storage.interactions,
     appStore: storage.app,
     users: await demoUsers(),
-    resourceServers: settings.resourceServers,
+    resourceServers,
     signer,
     ...(settings.logRequests ? { log: stdout } : {}),
     ...runtime,

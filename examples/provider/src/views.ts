@@ -61,16 +61,24 @@ export function consentPage(options: {
   readonly clientName: string;
   readonly userName: string;
   readonly scopes: readonly { readonly name: string; readonly description: string }[];
+  /** The APIs (RFC 8707 resources) the access will be for. */
+  readonly resources?: readonly string[];
 }): Html {
   const items = options.scopes.map(
     (s) => html`<li><code>${s.name}</code><br><span class="muted">${s.description}</span></li>`,
   );
+  const resources = options.resources ?? [];
+  const at =
+    resources.length === 0
+      ? ''
+      : html`<p>At: ${resources.map((r, i) => html`${i === 0 ? '' : ', '}<code class="resource">${r}</code>`)}</p>`;
   return page(
     'Allow access',
     html`<h1>${options.clientName} wants to access your account</h1>
 <p class="sub">Signed in as <strong>${options.userName}</strong></p>
 <p>This will allow <strong>${options.clientName}</strong> to:</p>
 <ul class="scopes">${items}</ul>
+${at}
 <form method="post" action="/consent">
 <input type="hidden" name="csrf" value="${options.csrf}">
 <input type="hidden" name="interaction" value="${options.interaction}">

@@ -518,6 +518,43 @@ describe('OpenID Connect in the app', () => {
   });
 });
 
+describe('resources (RFC 8707) in the app', () => {
+  test('the consent page names the resource; a consent for one API is no consent for another', async () => {
+    const { handler } = await app(ISSUER, {
+      resourceServers: [{ resource: 'https://api.example.com' }, { resource: 'https://mcp.example.com/mcp' }],
+    });
+    const go = browser(handler);
+    const authorize = (resource: string) =>
+      `/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'demo', redirect_uri: REDIRECT, scope: 'profile', state: 'st', resource })}`;
+    const login = await (
+      await go((await go(authorize('https://api.example.com'))).headers.get('location') ?? '')
+    ).text();
+    const signedIn = await go('/login', {
+      method: 'POST',
+      form: {
+        csrf: field(login, 'csrf'),
+        interaction: field(login, 'interaction'),
+        username: 'alice',
+        password: 'wonderland',
+      },
+    });
+    const consent = await (await go(signedIn.headers.get('location') ?? '')).text();
+    expect(consent).toContain('<code class="resource">https://api.example.com</code>');
+    const approved = await go('/consent', {
+      method: 'POST',
+      form: { csrf: field(consent, 'csrf'), interaction: field(consent, 'interaction'), decision: 'approve' },
+    });
+    expect(new URL(approved.headers.get('location') ?? '').searchParams.get('code')).toMatch(/^kbc_/);
+
+    // The same API again: remembered, straight back with a code.
+    const again = await go(authorize('https://api.example.com'));
+    expect(new URL(again.headers.get('location') ?? '').searchParams.get('code')).toMatch(/^kbc_/);
+    // Another resource: the consent page again.
+    const other = await go(authorize('https://mcp.example.com/mcp'));
+    expect(new URL(other.headers.get('location') ?? '', ISSUER).pathname).toBe('/consent');
+  });
+});
+
 describe('configuration', () => {
   test('environment variables and a JSON file, validated', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kraikub-config-'));

@@ -51,7 +51,7 @@ async function startProvider(clientsFile: string) {
       // The confidential clients that introspect the public clients' tokens, as resource servers.
       RESOURCE_SERVERS: JSON.stringify(
         ['oauth4webapi', 'openidclient'].map((name) => ({
-          resource: 'https://api.example.com',
+          resource: `https://${name}.api.example`,
           clientId: `${name}-resource-server`,
         })),
       ),
