@@ -1,10 +1,14 @@
 /**
  * Core alone, in process, no HTTP: code exchanges and refreshes per second
  * with `MemoryGrantStore`, for each crypto port, and the heap held per active
- * grant. Run by `bench/run.ts` (pinned, with `--expose-gc`); prints one JSON
- * line last.
+ * grant. The code exchange is measured twice: plain (scope `api`), and of an
+ * OpenID Connect grant (scope `openid api`, a nonce), whose exchange also
+ * builds and signs an ID Token (ES256, `@kraikub/jose`): the difference is
+ * what the ID Token costs per exchange. Run by `bench/run.ts` (pinned, with
+ * `--expose-gc`); prints one JSON line last.
  *
  *   node --expose-gc --import tsx core.ts [--smoke]
+ *   (run.ts sets TSX_TSCONFIG_PATH=tsconfig.run.json and NODE_ENV=production: the built packages)
  */
 
 import { createInteractions } from '@kraikub/adapter-http';
@@ -31,19 +35,27 @@ interface Setup {
   readonly server: AuthorizationServer;
   readonly store: MemoryGrantStore;
   readonly request: AuthorizationRequest;
+  /** The OpenID Connect request (scope `openid api`, a nonce): its codes' exchanges sign an ID Token. */
+  readonly openidRequest: AuthorizationRequest;
   readonly clock: { offset: number } & Clock;
 }
 
 async function setup(crypto: CryptoPort): Promise<Setup> {
   const clock = { offset: 0, now: () => Date.now() + clock.offset };
   const store = new MemoryGrantStore({ clock });
-  const { server, request } = await benchServer(store, crypto, clock);
-  return { server, store, request, clock };
+  const { server, request, openidRequest } = await benchServer(store, crypto, clock);
+  return { server, store, request, openidRequest, clock };
 }
 
-async function codes({ server, request }: Setup, count: number): Promise<string[]> {
+async function codes(
+  { server, request, openidRequest, clock }: Setup,
+  count: number,
+  openid = false,
+): Promise<string[]> {
   return parallel(count, width, async () => {
-    const approved = await server.approve(request, { subject: client.subject });
+    const approved = openid
+      ? await server.approve(openidRequest, { subject: client.subject, authTime: clock.now() })
+      : await server.approve(request, { subject: client.subject });
     if (approved.isErr()) throw new Error(approved.error.description);
     return approved.value.parameters.code as string;
   });
@@ -76,11 +88,16 @@ async function rate(items: readonly string[], run: (item: string) => Promise<boo
 
 async function throughput(name: string, crypto: CryptoPort) {
   const s = await setup(crypto);
-  // Warm-up, then the measured pass.
-  await rate(await codes(s, operations / 5), async (code) => (await exchange(s.server, code)).isOk());
-  const exchangesPerSecond = await rate(await codes(s, operations), async (code) =>
-    (await exchange(s.server, code)).isOk(),
-  );
+  const plain = async (code: string) => (await exchange(s.server, code)).isOk();
+  const openid = async (code: string) => {
+    const tokens = await exchange(s.server, code);
+    return tokens.isOk() && typeof tokens.value.id_token === 'string';
+  };
+  // Warm-up of both, then the measured passes, back to back.
+  await rate(await codes(s, operations / 5), plain);
+  await rate(await codes(s, operations / 5, true), openid);
+  const exchangesPerSecond = await rate(await codes(s, operations), plain);
+  const exchangesOpenidPerSecond = await rate(await codes(s, operations, true), openid);
   const refresh = async (token: string) =>
     (
       await s.server.token({
@@ -90,7 +107,7 @@ async function throughput(name: string, crypto: CryptoPort) {
     ).isOk();
   await rate(await refreshTokens(s, operations / 5), refresh);
   const refreshesPerSecond = await rate(await refreshTokens(s, operations), refresh);
-  return { crypto: name, exchangesPerSecond, refreshesPerSecond };
+  return { crypto: name, exchangesPerSecond, exchangesOpenidPerSecond, refreshesPerSecond };
 }
 
 function heap(): number {
@@ -162,7 +179,10 @@ async function main(): Promise<void> {
   const results = [await throughput('nodeCrypto', nodeCrypto), await throughput('webCrypto', webCrypto)];
   for (const r of results) {
     process.stderr.write(
-      `core ${r.crypto}: ${Math.round(r.exchangesPerSecond)} exchanges/s, ${Math.round(r.refreshesPerSecond)} refreshes/s\n`,
+      `core ${r.crypto}: ${Math.round(r.exchangesPerSecond)} exchanges/s (${(1e6 / r.exchangesPerSecond).toFixed(1)} µs), ` +
+        `${Math.round(r.exchangesOpenidPerSecond)} with openid (${(1e6 / r.exchangesOpenidPerSecond).toFixed(1)} µs: ` +
+        `ID Token ${(1e6 / r.exchangesOpenidPerSecond - 1e6 / r.exchangesPerSecond).toFixed(1)} µs), ` +
+        `${Math.round(r.refreshesPerSecond)} refreshes/s\n`,
     );
   }
   const result: CoreResult = { grants, results, ...held };

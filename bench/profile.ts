@@ -5,6 +5,7 @@
  * DevTools or speedscope.
  *
  *   node --import tsx profile.ts --target=kraikub-memory --work=exchange --connections=50 --seconds=10
+ *   node --import tsx profile.ts --target=kraikub-memory --work=exchange-openid   (an ID Token per request)
  *   KRAIKUB_CRYPTO=web node --import tsx profile.ts ...   (the portable Web Crypto default)
  */
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -78,12 +79,12 @@ async function main(): Promise<void> {
   const { target } = started;
   const mint = async (count: number) =>
     (await target.mint(work, count)).map((credential) => bodyFor(work, target.endpoint, credential));
-  const warm = await runPhase(target.endpoint, await mint(20_000), connections, 2, target.pid);
+  const warm = await runPhase(target.endpoint, work, await mint(20_000), connections, 2, target.pid);
   const rate = Math.max(2000, warm.ok / warm.seconds);
   const bodies = await mint(Math.ceil(rate * seconds * 2));
   const file = `${dir}/window.cpuprofile`;
   await target.profile('start', file);
-  const result = await runPhase(target.endpoint, bodies, connections, seconds, target.pid);
+  const result = await runPhase(target.endpoint, work, bodies, connections, seconds, target.pid);
   await target.profile('stop', file);
   await target.stop();
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;

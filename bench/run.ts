@@ -2,14 +2,16 @@
  * `pnpm bench`: the token endpoint of Kraikub against the providers people
  * would otherwise pick, doing the same work, on the same machine, in one run.
  *
- * For each repetition, for each target, work (code exchange, refresh) and
- * connection count: start the target on core 0, pre-mint credentials through
- * its own API, warm up, then measure a timed window from core 1. Repetitions
- * are the outer loop, so drift in machine load spreads over every target.
+ * For each repetition, for each target, work (code exchange, refresh, and
+ * with `--works` the code exchange with openid) and connection count: start
+ * the target on core 0, pre-mint credentials through its own API, warm up,
+ * then measure a timed window from core 1. Repetitions are the outer loop,
+ * so drift in machine load spreads over every target.
  *
  *   pnpm bench                     full run (about 14 minutes on 2 cores)
- *   pnpm bench --smoke             a second per cell, one repetition (CI)
+ *   pnpm bench --smoke             a second per cell, one repetition (CI), every work
  *   pnpm bench --targets=floor,kraikub-memory --works=exchange --connections=50
+ *   pnpm bench --targets=kraikub-memory,oidc-provider --works=exchange,exchange-openid
  *   options: --reps=N --warmup=S --duration=S --no-build --no-core
  *            --out=DIR (a folder under bench/ for the report instead of results/)
  *   pnpm bench --render=results/latest.json   re-render a report's Markdown and SVG
@@ -19,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { bodyFor, type PhaseResult, runPhase, validate } from './lib/load.ts';
 import { benchDir, pinning, pinSelf, spawnNode, startTarget } from './lib/process.ts';
-import type { Work } from './lib/protocol.ts';
+import { allWorks, type Work } from './lib/protocol.ts';
 import { type CellResult, type CoreResult, type Report, type RunResult, writeReport } from './lib/report.ts';
 import { median, stdev } from './lib/stats.ts';
 import { targets as allTargets, extraTargets, type TargetSpec } from './lib/targets.ts';
@@ -32,14 +34,23 @@ const flag = (name: string) => process.argv.includes(`--${name}`);
 const list = (name: string) => option(name)?.split(',').filter(Boolean);
 
 const smoke = flag('smoke');
+/**
+ * A full run measures the code exchange and refresh; the code exchange with
+ * openid (`exchange-openid`) is asked for with `--works`. A smoke run does
+ * every work, so none of them rots.
+ */
+const defaultWorks: readonly Work[] = smoke ? allWorks : ['exchange', 'refresh'];
 const settings = {
   smoke,
   reps: Number(option('reps') ?? (smoke ? 1 : 3)),
   warmup: Number(option('warmup') ?? (smoke ? 0.3 : 2)),
   duration: Number(option('duration') ?? (smoke ? 1 : 5)),
-  works: (list('works') ?? ['exchange', 'refresh']) as Work[],
+  works: (list('works') ?? defaultWorks) as Work[],
   connections: (list('connections') ?? ['10', '50']).map(Number),
 };
+const unknownWorks = settings.works.filter((work) => !allWorks.includes(work));
+if (unknownWorks.length > 0)
+  throw new Error(`no such work: ${unknownWorks.join(', ')} (one of ${allWorks.join(', ')})`);
 const chosen = list('targets');
 const targets =
   chosen === undefined ? allTargets : [...allTargets, ...extraTargets].filter((t) => chosen.includes(t.id));
@@ -79,7 +90,7 @@ async function runCell(spec: TargetSpec, work: Work, connections: number): Promi
     let left = settings.warmup;
     while (left > 0.05) {
       const bodies = await mintBodies(Math.ceil(rate * left * marginFor(key)) + connections * 4);
-      const warm = await runPhase(endpoint, bodies, connections, left, target.pid);
+      const warm = await runPhase(endpoint, work, bodies, connections, left, target.pid);
       if (warm.ok > 0 && warm.seconds > 0) rate = Math.max(rate, warm.ok / warm.seconds);
       left -= warm.seconds;
       if (!warm.exhausted) break;
@@ -89,7 +100,14 @@ async function runCell(spec: TargetSpec, work: Work, connections: number): Promi
     const bodies = await mintBodies(Math.ceil(rate * settings.duration * marginFor(key)) + connections * 4);
     const mintSeconds = (performance.now() - mintStart) / 1000;
     const generatorBefore = process.cpuUsage();
-    const phase: PhaseResult = await runPhase(endpoint, bodies, connections, settings.duration, target.pid);
+    const phase: PhaseResult = await runPhase(
+      endpoint,
+      work,
+      bodies,
+      connections,
+      settings.duration,
+      target.pid,
+    );
     const generator = process.cpuUsage(generatorBefore);
     const rps = phase.ok / phase.seconds;
     rateMemo.set(key, Math.max(rps, rateMemo.get(key) ?? 0));
@@ -154,11 +172,14 @@ async function main(): Promise<number> {
   for (const spec of targets) {
     for (const work of settings.works) {
       for (const connections of settings.connections) {
+        // A work the target cannot do (an ID Token without OpenID Connect) is not available, never run.
+        const cannot = spec.unsupported?.[work];
         cells.set(`${spec.id}/${work}/${connections}`, {
           target: spec.id,
           work,
           connections,
-          status: 'ok',
+          status: cannot === undefined ? 'ok' : 'unavailable',
+          ...(cannot === undefined ? {} : { reason: cannot }),
           runs: [],
         });
       }
@@ -169,6 +190,13 @@ async function main(): Promise<number> {
   log(
     `load average ${loadBefore.map((n) => n.toFixed(2)).join(' ')}; pinning ${pinning ? 'server core 0, load core 1' : 'off'}`,
   );
+
+  for (const spec of targets) {
+    for (const work of settings.works) {
+      const cannot = spec.unsupported?.[work];
+      if (cannot !== undefined) log(`${spec.id} ${work}: not available: ${cannot}`);
+    }
+  }
 
   const core = flag('no-core') ? undefined : await runCore();
   if (core !== undefined) log(`core: ${JSON.stringify(core)}`);
@@ -194,7 +222,7 @@ async function main(): Promise<number> {
             }
             cell.runs.push(result);
             log(
-              `${spec.id.padEnd(15)} ${work.padEnd(8)} c=${String(connections).padEnd(3)} rep ${rep}: ` +
+              `${spec.id.padEnd(15)} ${work.padEnd(15)} c=${String(connections).padEnd(3)} rep ${rep}: ` +
                 `${result.rps.toFixed(0).padStart(6)} rps  p50 ${result.p50} ms  p99 ${result.p99} ms  ` +
                 `server cpu ${result.serverCpu === undefined ? '?' : `${(result.serverCpu * 100).toFixed(0)}%`}  ` +
                 `load cpu ${(result.generatorCpu * 100).toFixed(0)}%  minted ${result.minted} in ${result.mintSeconds.toFixed(1)} s` +

@@ -8,9 +8,11 @@ import {
   type CryptoPort,
   createAuthorizationServer,
   type GrantStore,
+  type SignerPort,
   sha256Base64url,
   webCrypto,
 } from '@kraikub/core';
+import { createJoseSigner, generateSigningKey } from '@kraikub/jose';
 import type { Work } from './protocol.ts';
 import { client, parallel, type TargetSetup } from './target.ts';
 
@@ -20,7 +22,7 @@ import { client, parallel, type TargetSetup } from './target.ts';
  * path: no `Request`/`Response` objects on the token endpoint).
  */
 export async function kraikubTarget(store: GrantStore, crypto: CryptoPort): Promise<TargetSetup> {
-  const { server, request } = await benchServer(store, crypto);
+  const { server, request, openidRequest } = await benchServer(store, crypto);
   const handler = createHandler(server, {
     interactions: createInteractions(server, { store: new MemoryInteractionStore() }),
     interact: () => new Response('not used by the benchmark', { status: 501 }),
@@ -29,22 +31,46 @@ export async function kraikubTarget(store: GrantStore, crypto: CryptoPort): Prom
     server,
     listener: toNodeHandler(handler),
     path: '/token',
-    mint: (work, count) => mint(server, request, work, count),
+    works: ['exchange', 'refresh', 'exchange-openid'],
+    mint: (work, count) => mint(server, work === 'exchange-openid' ? openidRequest : request, work, count),
   };
 }
 
 /**
+ * The signer of the benchmark's ID Tokens: `@kraikub/jose` over one ES256
+ * key generated at start (P-256, as `oidc-provider`'s target signs).
+ */
+export async function benchSigner(): Promise<SignerPort> {
+  return createJoseSigner({ keys: { keys: [await generateSigningKey('ES256', 'bench-es256')] } });
+}
+
+/**
  * The benchmark's provider: the one client, the given store, crypto and
- * clock, and a validated authorization request to approve codes from. Shared
- * by the HTTP targets and the in-process run (`core.ts`).
+ * clock, an ES256 signer (so it speaks OpenID Connect), and two validated
+ * authorization requests to approve codes from: the plain one (scope `api`,
+ * no ID Token) and an OpenID Connect one (scope `openid api` and a nonce:
+ * its code exchange signs an ID Token). Shared by the HTTP targets and the
+ * in-process run (`core.ts`).
+ *
+ * The host's claims (`findClaims`) are not asked for these ID Tokens: in the
+ * code flow, claims by scope go to UserInfo and the requests have no
+ * `claims` parameter, so the ID Token carries the protocol claims only
+ * (`iss`, `sub`, `aud`, `azp`, `exp`, `iat`, `auth_time`, `nonce`, `at_hash`).
  */
 export async function benchServer(
   store: GrantStore,
   crypto: CryptoPort,
   clock?: Clock,
-): Promise<{ server: AuthorizationServer; request: AuthorizationRequest }> {
+): Promise<{
+  server: AuthorizationServer;
+  request: AuthorizationRequest;
+  openidRequest: AuthorizationRequest;
+}> {
   const server = createAuthorizationServer({
-    config: { issuer: 'http://localhost:3000', scopes: { [client.scope]: 'Benchmark API' } },
+    config: {
+      issuer: 'http://localhost:3000',
+      scopes: { [client.scope]: 'Benchmark API', openid: 'Sign you in' },
+    },
     clients: new MemoryClientStore([
       {
         id: client.id,
@@ -52,30 +78,42 @@ export async function benchServer(
         redirectUris: [client.redirectUri],
         tokenEndpointAuthMethod: 'client_secret_basic',
         secretHash: await sha256Base64url(crypto, client.secret),
-        scopes: [client.scope],
+        scopes: [client.scope, 'openid'],
         grantTypes: ['authorization_code', 'refresh_token'],
       },
     ]),
     store,
     crypto,
+    signer: await benchSigner(),
+    findClaims: async ({ subject }) => ({ name: `Bench user ${subject}`, email: `${subject}@example.com` }),
     ...(clock === undefined ? {} : { clock }),
   });
-  const request = await server.authorize(
-    new URLSearchParams({
-      response_type: 'code',
-      client_id: client.id,
-      redirect_uri: client.redirectUri,
-      scope: client.scope,
-    }),
-  );
-  if (request.isErr()) throw new Error(`authorize failed: ${request.error.description}`);
-  return { server, request: request.value };
+  const authorize = async (params: Record<string, string>) => {
+    const request = await server.authorize(
+      new URLSearchParams({
+        response_type: 'code',
+        client_id: client.id,
+        redirect_uri: client.redirectUri,
+        ...params,
+      }),
+    );
+    if (request.isErr()) throw new Error(`authorize failed: ${request.error.description}`);
+    return request.value;
+  };
+  const request = await authorize({ scope: client.scope });
+  const openidRequest = await authorize({ scope: client.openidScope, nonce: client.nonce });
+  if (openidRequest.openid === undefined) throw new Error('authorize: not an OpenID Connect request');
+  return { server, request, openidRequest };
 }
 
 /** HTTP Basic credentials of the benchmark client. */
 export const basic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
 
-/** Codes through `approve`; refresh tokens by redeeming such codes through `token`. */
+/**
+ * Codes through `approve` (of the OpenID Connect request for
+ * `exchange-openid`, with the time of authentication); refresh tokens by
+ * redeeming plain codes through `token`.
+ */
 async function mint(
   server: AuthorizationServer,
   request: AuthorizationRequest,
@@ -83,10 +121,13 @@ async function mint(
   count: number,
 ): Promise<string[]> {
   return parallel(count, 64, async () => {
-    const approved = await server.approve(request, { subject: client.subject });
+    const approved = await server.approve(request, {
+      subject: client.subject,
+      ...(work === 'exchange-openid' ? { authTime: Date.now() } : {}),
+    });
     if (approved.isErr()) throw new Error(`approve failed: ${approved.error.description}`);
     const code = approved.value.parameters.code as string;
-    if (work === 'exchange') return code;
+    if (work !== 'refresh') return code;
     const tokens = await server.token({
       params: { grant_type: 'authorization_code', code, redirect_uri: client.redirectUri },
       authorization: basic,

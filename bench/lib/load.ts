@@ -1,11 +1,12 @@
 import autocannon from 'autocannon';
 import { cpuSeconds } from './process.ts';
-import type { Endpoint, Work } from './protocol.ts';
+import { type Endpoint, isExchange, type Work } from './protocol.ts';
+import { client } from './target.ts';
 
 /** The form body of one request, built before the window so the generator does the same work for all. */
 export function bodyFor(work: Work, endpoint: Endpoint, credential: string): string {
   const value = encodeURIComponent(credential);
-  return work === 'exchange'
+  return isExchange(work)
     ? `grant_type=authorization_code&code=${value}&redirect_uri=${encodeURIComponent(endpoint.redirectUri)}`
     : `grant_type=refresh_token&refresh_token=${value}`;
 }
@@ -14,13 +15,21 @@ export function basicAuth(endpoint: Endpoint): string {
   return `Basic ${Buffer.from(`${endpoint.clientId}:${endpoint.clientSecret}`).toString('base64')}`;
 }
 
-/** A successful token response: 200 and both tokens in the body. */
-export function isSuccess(status: number, body: string): boolean {
-  return status === 200 && body.includes('"access_token":"') && body.includes('"refresh_token":"');
+/**
+ * A successful token response: 200 and both tokens in the body, and for
+ * `exchange-openid` an ID Token as well.
+ */
+export function isSuccess(work: Work, status: number, body: string): boolean {
+  return (
+    status === 200 &&
+    body.includes('"access_token":"') &&
+    body.includes('"refresh_token":"') &&
+    (work !== 'exchange-openid' || body.includes('"id_token":"'))
+  );
 }
 
 export interface PhaseResult {
-  /** 200 responses carrying both tokens. */
+  /** 200 responses carrying both tokens (and the ID Token for `exchange-openid`). */
   readonly ok: number;
   /** Every response, whatever its status. */
   readonly responses: number;
@@ -45,6 +54,7 @@ export interface PhaseResult {
  */
 export function runPhase(
   endpoint: Endpoint,
+  work: Work,
   bodies: readonly string[],
   connections: number,
   seconds: number,
@@ -99,7 +109,7 @@ export function runPhase(
             onResponse(status, body, context) {
               if (exhausted) return;
               latencies.push(performance.now() - ((context as { sentAt?: number }).sentAt ?? 0));
-              if (isSuccess(status, body)) ok++;
+              if (isSuccess(work, status, body)) ok++;
               else if (firstFailure === undefined) firstFailure = { status, body: body.slice(0, 300) };
             },
           },
@@ -158,14 +168,47 @@ export async function validate(
   if (typeof json.refresh_token !== 'string' || json.refresh_token.length < 16) return 'no refresh_token';
   if (String(json.token_type).toLowerCase() !== 'bearer') return `token_type ${String(json.token_type)}`;
   if (work === 'refresh' && json.refresh_token === credential) return 'the refresh token was not rotated';
-  if (!isSuccess(response.status, text)) return `the success check does not match: ${text.slice(0, 300)}`;
+  if (work === 'exchange-openid') {
+    const problem = checkIdToken(json.id_token, endpoint);
+    if (problem !== undefined) return problem;
+  } else if (json.id_token !== undefined) return 'an ID Token where none was asked for';
+  if (!isSuccess(work, response.status, text))
+    return `the success check does not match: ${text.slice(0, 300)}`;
   const replay = await fetch(`http://127.0.0.1:${endpoint.port}${endpoint.path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(endpoint) },
     body: bodyFor(work, endpoint, credential),
   });
   const replayText = await replay.text();
-  if (isSuccess(replay.status, replayText))
-    return `a ${work === 'exchange' ? 'code' : 'refresh token'} worked twice`;
+  if (isSuccess(work, replay.status, replayText))
+    return `a ${isExchange(work) ? 'code' : 'refresh token'} worked twice`;
+  return undefined;
+}
+
+/**
+ * The ID Token of an `exchange-openid` response, checked without verifying
+ * the signature (the targets' own tests do that): a compact JWS signed with
+ * ES256, for this client, carrying the request's nonce and an `at_hash`.
+ */
+function checkIdToken(idToken: unknown, endpoint: Endpoint): string | undefined {
+  if (typeof idToken !== 'string') return 'no id_token';
+  const parts = idToken.split('.');
+  if (parts.length !== 3 || (parts[2] as string).length < 16)
+    return `id_token is not a compact JWS: ${idToken}`;
+  let header: Record<string, unknown>;
+  let claims: Record<string, unknown>;
+  try {
+    header = JSON.parse(Buffer.from(parts[0] as string, 'base64url').toString()) as Record<string, unknown>;
+    claims = JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString()) as Record<string, unknown>;
+  } catch {
+    return `id_token does not decode: ${idToken.slice(0, 120)}`;
+  }
+  if (header.alg !== 'ES256') return `id_token signed with ${String(header.alg)}, not ES256`;
+  if (claims.nonce !== client.nonce) return `id_token nonce ${String(claims.nonce)}`;
+  const aud = claims.aud;
+  if (aud !== endpoint.clientId && !(Array.isArray(aud) && aud.includes(endpoint.clientId)))
+    return `id_token aud ${JSON.stringify(aud)}`;
+  if (typeof claims.at_hash !== 'string') return 'id_token without at_hash';
+  if (claims.sub !== client.subject) return `id_token sub ${String(claims.sub)}`;
   return undefined;
 }

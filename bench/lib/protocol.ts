@@ -4,8 +4,18 @@
  * so no target pays for an extra route.
  */
 
-/** The two kinds of work measured at the token endpoint. */
-export type Work = 'exchange' | 'refresh';
+/**
+ * The kinds of work measured at the token endpoint: the code exchange, the
+ * rotating refresh, and the code exchange of an OpenID Connect grant (scope
+ * `openid` and a nonce: the response carries an ID Token signed for it).
+ */
+export type Work = 'exchange' | 'refresh' | 'exchange-openid';
+
+/** Every work, in report order. */
+export const allWorks: readonly Work[] = ['exchange', 'refresh', 'exchange-openid'];
+
+/** A code exchange (plain or OpenID Connect): the credential is a code, sent with its `redirect_uri`. */
+export const isExchange = (work: Work): boolean => work !== 'refresh';
 
 /** How to call a target's token endpoint. */
 export interface Endpoint {

@@ -49,6 +49,11 @@ export interface CoreResult {
   readonly results: readonly {
     readonly crypto: string;
     readonly exchangesPerSecond: number;
+    /**
+     * Code exchanges of an OpenID Connect grant (scope `openid`, a nonce) per
+     * second: each signs an ID Token (ES256). Absent in reports made before it.
+     */
+    readonly exchangesOpenidPerSecond?: number;
     readonly refreshesPerSecond: number;
   }[];
   /** Heap bytes per grant right after its code was exchanged (code tombstone, access and refresh token). */
@@ -83,7 +88,20 @@ export interface Report {
   readonly core?: CoreResult;
 }
 
-const workName: Record<Work, string> = { exchange: 'code exchange', refresh: 'refresh (rotating)' };
+const workName: Record<Work, string> = {
+  exchange: 'code exchange',
+  refresh: 'refresh (rotating)',
+  'exchange-openid': 'code exchange with openid (ID Token signed per request)',
+};
+/** Column heads of the summary table. */
+const workShort: Record<Work, string> = {
+  exchange: 'code exchange',
+  refresh: 'refresh',
+  'exchange-openid': 'exchange + openid',
+};
+/** Microseconds per operation at `perSecond` operations per second. */
+const us = (perSecond: number) => 1e6 / perSecond;
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const load = (values: readonly number[]) => values.map((n) => n.toFixed(2)).join(' / ');
 
@@ -121,9 +139,7 @@ export function summaryTable(report: Report): string[] {
   const cellsOf = report.settings.works.flatMap((work) =>
     report.settings.connections.map((connections) => ({ work, connections })),
   );
-  const head = cellsOf.map(
-    (c) => `${c.work === 'exchange' ? 'code exchange' : 'refresh'}, ${c.connections} conn.`,
-  );
+  const head = cellsOf.map((c) => `${workShort[c.work]}, ${c.connections} conn.`);
   const lines = [
     `| req/s (× floor) | ${head.join(' | ')} |`,
     `| --- | ${head.map(() => '---:').join(' | ')} |`,
@@ -143,6 +159,67 @@ export function summaryTable(report: Report): string[] {
   return lines;
 }
 
+/**
+ * The code exchange with openid beside the plain one, per target and
+ * connection count: both medians, their ratio, the ratio of each
+ * repetition's pair (the two cells run back to back in every repetition),
+ * and the wall time the ID Token adds per request at the server's rate.
+ */
+export function idTokenCost(report: Report): string[] {
+  const works = report.settings.works;
+  if (!works.includes('exchange') || !works.includes('exchange-openid')) return [];
+  const rows: string[] = [];
+  for (const target of report.targets) {
+    for (const connections of report.settings.connections) {
+      const find = (work: Work) =>
+        report.cells.find((c) => c.target === target.id && c.work === work && c.connections === connections);
+      const plain = find('exchange');
+      const openid = find('exchange-openid');
+      if (plain === undefined || openid === undefined) continue;
+      if (openid.status !== 'ok' || openid.summary === undefined) {
+        if (plain.status === 'ok')
+          rows.push(
+            `| ${target.name} | ${connections} | ${plain.summary === undefined ? '' : int(plain.summary.rps)} | ${openid.status === 'unavailable' ? 'n/a' : 'failed'} | | | |`,
+          );
+        continue;
+      }
+      if (plain.status !== 'ok' || plain.summary === undefined) continue;
+      const pairs = Math.min(plain.runs.length, openid.runs.length);
+      const ratios = Array.from(
+        { length: pairs },
+        (_, i) => (openid.runs[i] as RunResult).rps / (plain.runs[i] as RunResult).rps,
+      );
+      const added = Array.from(
+        { length: pairs },
+        (_, i) => us((openid.runs[i] as RunResult).rps) - us((plain.runs[i] as RunResult).rps),
+      );
+      // "to" rather than a dash: a pair can go either way on a noisy machine (a negative cost).
+      const spread = (values: number[], digits: number) =>
+        values.length > 1
+          ? ` (${Math.min(...values).toFixed(digits)} to ${Math.max(...values).toFixed(digits)})`
+          : '';
+      rows.push(
+        `| ${target.name} | ${connections} | ${int(plain.summary.rps)} | ${int(openid.summary.rps)} | ` +
+          `${(openid.summary.rps / plain.summary.rps).toFixed(2)}× | ${mean(ratios).toFixed(2)}×${spread(ratios, 2)} | ` +
+          `${mean(added).toFixed(1)}${spread(added, 1)} |`,
+      );
+    }
+  }
+  if (rows.length === 0) return [];
+  return [
+    '',
+    '## The ID Token: code exchange with openid beside the plain one',
+    '',
+    '| target | conn. | code exchange req/s | with openid req/s | ratio of medians | ratio per repetition, mean (min to max) | µs added per request, mean (min to max) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    "Each repetition runs the two works back to back on the same target, so each pair shares the machine's " +
+      'state of the moment. µs added per request: 1/(req/s with openid) − 1/(req/s plain), the wall time the ' +
+      'server spends more per request (the server is one Node process on one core).',
+  ];
+}
+
 /** The Markdown summary. */
 export function markdown(report: Report): string {
   const names = new Map(report.targets.map((t) => [t.id, t.name]));
@@ -160,10 +237,14 @@ export function markdown(report: Report): string {
     `Keep-alive HTTP/1.1 on loopback, client_secret_basic, each request a distinct pre-minted credential. ` +
       `${report.settings.warmup} s warm-up, then a ${report.settings.duration} s window; ` +
       `${report.settings.reps} repetition(s), repetitions as the outer loop; figures are medians. ` +
-      'Only 200 responses carrying both access_token and refresh_token are counted.',
+      'Only 200 responses carrying both access_token and refresh_token are counted' +
+      (report.settings.works.includes('exchange-openid')
+        ? ' (for the code exchange with openid, and id_token).'
+        : '.'),
   );
   lines.push('');
   lines.push(...summaryTable(report));
+  lines.push(...idTokenCost(report));
   for (const work of report.settings.works) {
     for (const connections of report.settings.connections) {
       lines.push('');
@@ -188,13 +269,28 @@ export function markdown(report: Report): string {
     lines.push('');
     lines.push('## Notes on cells');
     lines.push('');
+    // One line per target and reason, naming the works unless it is all of them.
+    const why = (cell: CellResult) =>
+      `${cell.status === 'unavailable' ? 'not available' : 'failed'}: ${(cell.reason ?? '').split('\n')[0]}`;
     const seen = new Set<string>();
     for (const cell of notes) {
       const label = `${names.get(cell.target)}, ${cell.work}, ${cell.connections} connections`;
       if (cell.status !== 'ok') {
-        const text = `- ${names.get(cell.target)}: ${cell.status === 'unavailable' ? 'not available' : 'failed'}: ${(cell.reason ?? '').split('\n')[0]}`;
-        if (!seen.has(text)) lines.push(text);
-        seen.add(text);
+        const key = `${cell.target}\n${why(cell)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const works = [
+          ...new Set(
+            notes
+              .filter((c) => c.target === cell.target && c.status !== 'ok' && why(c) === why(cell))
+              .map((c) => c.work),
+          ),
+        ];
+        const which =
+          works.length === report.settings.works.length
+            ? ''
+            : ` (${works.map((w) => workShort[w]).join(', ')})`;
+        lines.push(`- ${names.get(cell.target)}${which}: ${why(cell)}`);
         continue;
       }
       for (const run of cell.runs) {
@@ -216,10 +312,33 @@ export function markdown(report: Report): string {
     lines.push('');
     lines.push('## Core alone (in process, MemoryGrantStore, no HTTP)');
     lines.push('');
-    lines.push('| crypto | code exchanges/s | refreshes/s |');
-    lines.push('| --- | ---: | ---: |');
-    for (const r of c.results)
-      lines.push(`| ${r.crypto} | ${int(r.exchangesPerSecond)} | ${int(r.refreshesPerSecond)} |`);
+    if (c.results.some((r) => r.exchangesOpenidPerSecond !== undefined)) {
+      lines.push(
+        '| crypto | code exchanges/s (µs each) | with openid/s (µs each) | ID Token, µs per exchange | refreshes/s |',
+      );
+      lines.push('| --- | ---: | ---: | ---: | ---: |');
+      for (const r of c.results) {
+        const o = r.exchangesOpenidPerSecond;
+        lines.push(
+          `| ${r.crypto} | ${int(r.exchangesPerSecond)} (${us(r.exchangesPerSecond).toFixed(1)}) | ` +
+            (o === undefined
+              ? ' | | '
+              : `${int(o)} (${us(o).toFixed(1)}) | ${(us(o) - us(r.exchangesPerSecond)).toFixed(1)} | `) +
+            `${int(r.refreshesPerSecond)} |`,
+        );
+      }
+      lines.push('');
+      lines.push(
+        'With openid, the code is of an OpenID Connect grant (scope `openid api`, a nonce): the exchange also ' +
+          'builds the ID Token claims and signs them (ES256, `@kraikub/jose`, with `at_hash`). The ID Token ' +
+          'column is the difference of the two times per exchange (50 in flight, one core).',
+      );
+    } else {
+      lines.push('| crypto | code exchanges/s | refreshes/s |');
+      lines.push('| --- | ---: | ---: |');
+      for (const r of c.results)
+        lines.push(`| ${r.crypto} | ${int(r.exchangesPerSecond)} | ${int(r.refreshesPerSecond)} |`);
+    }
     lines.push('');
     lines.push(
       `Memory per active grant (heap after GC, over ${int(c.grants)} grants): ` +

@@ -12,6 +12,10 @@ export const client = {
   redirectUri: 'http://127.0.0.1:8080/callback',
   subject: 'user-1',
   scope: 'api',
+  /** The scope of the OpenID Connect grants (`exchange-openid`): `openid` beside the API scope. */
+  openidScope: 'openid api',
+  /** The nonce of those grants' authorization requests: every ID Token must carry it back. */
+  nonce: 'bench-nonce-0123456789',
 } as const;
 
 /** What a target file builds: its request listener and how it pre-mints credentials. */
@@ -27,13 +31,21 @@ export interface TargetSetup {
   /** The client secret, if the library generates its own. */
   readonly clientSecret?: string;
   /**
+   * The works it can do (default `exchange` and `refresh`): a target that
+   * signs ID Tokens lists `exchange-openid` too.
+   */
+  readonly works?: readonly Work[];
+  /**
    * Pre-mints `count` distinct credentials through the library's own API:
-   * authorization codes for `exchange`, refresh tokens for `refresh`.
+   * authorization codes for `exchange`, codes of an OpenID Connect grant
+   * (scope `openid`, a nonce) for `exchange-openid`, refresh tokens for `refresh`.
    */
   mint(work: Work, count: number): Promise<readonly string[]>;
   /** Cleans up before the process exits (a shared Redis keeps nothing of the run). */
   close?(): Promise<void>;
 }
+
+const defaultWorks: readonly Work[] = ['exchange', 'refresh'];
 
 /** A target that cannot run here (a missing service, an adapter not built yet). */
 export class Unavailable extends Error {}
@@ -73,6 +85,10 @@ export function runTarget(build: () => Promise<TargetSetup>): void {
               () => send({ type: 'profiled', id: command.id }),
               (cause: unknown) => send({ type: 'failed', id: command.id, reason: describe(cause) }),
             );
+            return;
+          }
+          if (!(setup.works ?? defaultWorks).includes(command.work)) {
+            send({ type: 'failed', id: command.id, reason: `this target cannot do ${command.work}` });
             return;
           }
           setup.mint(command.work, command.count).then(

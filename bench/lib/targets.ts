@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { benchDir } from './process.ts';
+import type { Work } from './protocol.ts';
 
 /** A target of the benchmark: a server file under `targets/`. */
 export interface TargetSpec {
@@ -12,7 +13,22 @@ export interface TargetSpec {
   readonly notes: string;
   /** Extra environment for the target's process. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Works this target cannot do, and why: its cells are reported as not
+   * available without starting it.
+   */
+  readonly unsupported?: Readonly<Partial<Record<Work, string>>>;
 }
+
+/** The reason a floor (no OpenID Connect at all) gives for `exchange-openid`. */
+const floorNoOpenid = {
+  'exchange-openid': 'a bare handler with no OpenID Connect: it signs no ID Token',
+} as const;
+
+/** The reason an OAuth 2.0-only library gives for `exchange-openid`. */
+const noOpenid = (name: string) => ({
+  'exchange-openid': `${name} implements OAuth 2.0 only: it has no OpenID Connect and cannot issue an ID Token`,
+});
 
 function version(pkg: string): string {
   try {
@@ -34,6 +50,7 @@ export const targets: readonly TargetSpec[] = [
     kraikub: false,
     notes:
       'Parses the form, checks HTTP Basic in constant time, takes the credential out of a Map, makes two random tokens, replies JSON. Stores no hashes and no records.',
+    unsupported: floorNoOpenid,
   },
   {
     id: 'kraikub-memory',
@@ -41,7 +58,7 @@ export const targets: readonly TargetSpec[] = [
     file: 'targets/kraikub-memory.ts',
     kraikub: true,
     notes:
-      '`createHandler` served by `toNodeHandler`, `MemoryGrantStore`, `nodeCrypto`. Opaque tokens stored as SHA-256, rotating refresh tokens with reuse detection, atomic code consumption.',
+      '`createHandler` served by `toNodeHandler`, `MemoryGrantStore`, `nodeCrypto`. Opaque tokens stored as SHA-256, rotating refresh tokens with reuse detection, atomic code consumption. ID Tokens (code exchange with openid) signed ES256 by `@kraikub/jose` (jose 6, Web Crypto).',
   },
   {
     id: 'kraikub-redis',
@@ -66,6 +83,7 @@ export const targets: readonly TargetSpec[] = [
     kraikub: false,
     notes:
       'In-memory repositories, opaque codes and opaque refresh tokens (`useOpaqueAuthorizationCodes`, `useOpaqueRefreshTokens`). Its access token is always an HS256 JWT (no opaque option exists).',
+    unsupported: noOpenid('@jmondi/oauth2-server'),
   },
   {
     id: 'node-oauth',
@@ -73,6 +91,7 @@ export const targets: readonly TargetSpec[] = [
     file: 'targets/node-oauth.ts',
     kraikub: false,
     notes: 'In-memory model as in its docs; opaque tokens; `alwaysIssueNewRefreshToken` (rotation).',
+    unsupported: noOpenid('@node-oauth/oauth2-server'),
   },
   {
     id: 'oidc-provider',
@@ -80,7 +99,7 @@ export const targets: readonly TargetSpec[] = [
     file: 'targets/oidc-provider.ts',
     kraikub: false,
     notes:
-      'The newest release that supports Node 20 (9.x requires Node 22). Its built-in MemoryAdapter (given, through its `setStorage` hook, an LRU large enough to hold the pre-minted codes), opaque tokens, `issueRefreshToken` true, `rotateRefreshToken` true, an OAuth 2.0 scope only (no `openid`, so no ID token).',
+      'The newest release that supports Node 20 (9.x requires Node 22). Its built-in MemoryAdapter (given, through its `setStorage` hook, an LRU large enough to hold the pre-minted codes), opaque tokens, `issueRefreshToken` true, `rotateRefreshToken` true, an OAuth 2.0 scope only (no `openid`, so no ID token) except for the code exchange with openid, whose ID Token it signs ES256 (its own jose 5, node:crypto).',
   },
 ];
 
@@ -92,6 +111,7 @@ export const extraTargets: readonly TargetSpec[] = [
     file: 'targets/floor-spin.ts',
     kraikub: false,
     notes: 'The floor with SPIN_US microseconds of busy work per request: a calibration, not a competitor.',
+    unsupported: floorNoOpenid,
   },
   // The floor plus, cumulatively, the work DESIGN.md requires per request (targets/floor-ladder.ts).
   ...(['0', '1', '2', '3'] as const).map((level) => ({
@@ -102,5 +122,6 @@ export const extraTargets: readonly TargetSpec[] = [
     kraikub: false,
     notes:
       'The floor in an async handler plus, cumulatively, what DESIGN.md requires per request: 1 SHA-256 at rest, 2 records and tombstones, 3 promise-returning ports. A measurement, not a competitor.',
+    unsupported: floorNoOpenid,
   })),
 ];

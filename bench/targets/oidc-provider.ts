@@ -5,6 +5,11 @@
  * token is signed); opaque access tokens (its default without resource
  * indicators); `issueRefreshToken` true and `rotateRefreshToken` true.
  *
+ * For `exchange-openid`, the codes are minted the same way with scope
+ * `openid api` and a nonce, so its token endpoint signs an ID Token per
+ * request: with one ES256 (P-256) key generated at start, the client's
+ * `id_token_signed_response_alg`, as Kraikub's target signs.
+ *
  * Version 8.8 is the newest that supports Node 20: 9.x checks for Node 22
  * LTS at start and calls Node 20 an unsupported runtime.
  *
@@ -14,6 +19,7 @@
  * its `Grant` and `AuthorizationCode` models, refresh tokens by redeeming
  * such codes at its token endpoint.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +27,7 @@ import { pathToFileURL } from 'node:url';
 import Provider from 'oidc-provider';
 // @ts-expect-error: an internal module of oidc-provider, without types.
 import { setStorage } from 'oidc-provider/lib/adapters/memory_adapter.js';
+import type { Work } from '../lib/protocol.ts';
 import { client, parallel, runTarget } from '../lib/target.ts';
 
 type QuickLru = new (options: { maxSize: number }) => unknown;
@@ -37,7 +44,10 @@ runTarget(async () => {
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const issuerPort = (probe.address() as AddressInfo).port;
   probe.close();
+  // One ES256 signing key (P-256), the only key of its JWKS: its ID Tokens are ES256 like Kraikub's.
+  const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   const provider = new Provider(`http://127.0.0.1:${issuerPort}`, {
+    jwks: { keys: [{ ...jwk, kid: 'bench-es256', alg: 'ES256', use: 'sig' }] },
     clients: [
       {
         client_id: client.id,
@@ -46,9 +56,10 @@ runTarget(async () => {
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'ES256',
       },
     ],
-    scopes: [client.scope],
+    scopes: ['openid', client.scope],
     issueRefreshToken: async () => true,
     rotateRefreshToken: true,
     features: { devInteractions: { enabled: false } },
@@ -59,9 +70,11 @@ runTarget(async () => {
   if (found === undefined) throw new Error('client not registered');
   const oidcClient = found;
 
-  async function issueCode(): Promise<string> {
+  /** A code of a plain grant (scope `api`), or of an OpenID Connect one (`openid api`, a nonce). */
+  async function issueCode(openid: boolean): Promise<string> {
+    const scope = openid ? client.openidScope : client.scope;
     const grant = new provider.Grant({ accountId: client.subject, clientId: client.id });
-    grant.addOIDCScope(client.scope);
+    grant.addOIDCScope(scope);
     const grantId = await grant.save();
     // The fields its authorization endpoint sets (actions/authorization/process_response_types.js);
     // @types/oidc-provider wrongly requires `gty`, which a code never has.
@@ -70,8 +83,9 @@ runTarget(async () => {
       client: oidcClient,
       grantId,
       redirectUri: client.redirectUri,
-      scope: client.scope,
+      scope,
       authTime: Math.floor(Date.now() / 1000),
+      ...(openid ? { nonce: client.nonce } : {}),
     } as ConstructorParameters<typeof provider.AuthorizationCode>[0]);
     return code.save();
   }
@@ -80,10 +94,11 @@ runTarget(async () => {
     path: '/token',
     port: issuerPort,
     listener: provider.callback(),
+    works: ['exchange', 'refresh', 'exchange-openid'] satisfies Work[],
     async mint(work, count) {
       return parallel(count, 64, async () => {
-        const code = await issueCode();
-        if (work === 'exchange') return code;
+        const code = await issueCode(work === 'exchange-openid');
+        if (work !== 'refresh') return code;
         // What its token endpoint does after redeeming a code (helpers/grant_common.js issueTokens).
         const issued = await provider.AuthorizationCode.find(code);
         if (issued === undefined) throw new Error('code not found');
