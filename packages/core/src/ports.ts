@@ -464,3 +464,39 @@ export interface CryptoPort {
   /** Compares two byte arrays in time that depends only on their length. */
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
 }
+
+/** The caps a {@link FetchPort} enforces on one fetch. */
+export interface FetchLimits {
+  /** The most body bytes read; a longer answer is refused (the fetch rejects). */
+  readonly maxBytes: number;
+  /** The most milliseconds the whole fetch may take (connect, headers, body). */
+  readonly timeoutMs: number;
+}
+
+/** What a {@link FetchPort} got back: a final answer, never a redirect followed. */
+export interface FetchedDocument {
+  /** The HTTP status; a 3xx is returned as is, never followed. */
+  readonly status: number;
+  /** The `Content-Type` header, if any. */
+  readonly contentType?: string;
+  /** The `Cache-Control` header, if any: core's cache honours `max-age` and `no-store`. */
+  readonly cacheControl?: string;
+  /** The body, decoded as UTF-8. */
+  readonly body: string;
+}
+
+/**
+ * How core fetches a document from the network, today a Client ID Metadata
+ * Document. The URL is attacker-chosen: an implementation must refuse
+ * anything but `https`, every private, loopback, link-local and otherwise
+ * non-public address (checked on the addresses DNS resolves to, and the
+ * connection pinned to the one checked), follow no redirect, and hold to
+ * {@link FetchLimits}. It rejects when it refuses or fails; core then treats
+ * the client as unknown. `@kraikub/adapter-http/node` implements it for Node.
+ *
+ * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-client-id-metadata-document/
+ */
+export interface FetchPort {
+  /** GETs `url` (with `Accept: application/json`) within `limits`. */
+  fetch(url: string, limits: FetchLimits): Promise<FetchedDocument>;
+}
