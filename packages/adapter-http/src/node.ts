@@ -21,6 +21,12 @@ import {
 } from './lib/target.ts';
 
 export { nodeCrypto } from './node-crypto.ts';
+export {
+  createNodeFetch,
+  isPublicAddress,
+  type NodeFetchOptions,
+  type ResolvedAddress,
+} from './node-fetch.ts';
 
 /** A `node:http` request listener; with Express-style `next`, unknown paths fall through. */
 export type NodeHandler = (
