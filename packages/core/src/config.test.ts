@@ -27,6 +27,7 @@ describe('parseConfig: defaults (DESIGN.md §4)', () => {
       userinfo: '/userinfo',
       jwks: '/jwks',
       endSession: '/end-session',
+      registration: '/register',
     });
     expect(config.oidc).toEqual({ offlineAccess: false });
     expect(config.issuer).toBe('https://id.example.com');

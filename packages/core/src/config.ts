@@ -174,6 +174,8 @@ export const configSchema = z
         userinfo: pathSchema.default('/userinfo'),
         jwks: pathSchema.default('/jwks'),
         endSession: pathSchema.default('/end-session'),
+        /** Dynamic client registration (RFC 7591), and each client's configuration below it (RFC 7592). */
+        registration: pathSchema.default('/register'),
       })
       .default({
         authorization: '/authorize',
@@ -183,6 +185,7 @@ export const configSchema = z
         userinfo: '/userinfo',
         jwks: '/jwks',
         endSession: '/end-session',
+        registration: '/register',
       }),
   })
   .strict()
@@ -265,6 +268,22 @@ export const redirectUriSchema = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** A web page of a client (RFC 7591 `client_uri`, `logo_uri`...): https, or http on loopback. */
+const webUrlSchema = z
+  .string()
+  .max(2048)
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
+      return;
+    }
+    if (!isSecureUrl(url))
+      ctx.addIssue({ code: 'custom', message: 'must use https (http only on localhost)' });
+  });
+
 /**
  * The schema of a {@link ClientRecord}, for adapters that load clients from
  * files or databases.
@@ -300,6 +319,20 @@ export const clientRecordSchema = z
     refreshTokenGraceSeconds: z.number().int().min(0).max(300).exactOptional(),
     postLogoutRedirectUris: z.array(redirectUriSchema).exactOptional(),
     resources: z.array(resourceIdentifierSchema).exactOptional(),
+    clientUri: webUrlSchema.exactOptional(),
+    logoUri: webUrlSchema.exactOptional(),
+    policyUri: webUrlSchema.exactOptional(),
+    tosUri: webUrlSchema.exactOptional(),
+    contacts: z.array(z.string().min(1).max(256)).max(10).exactOptional(),
+    softwareId: z.string().min(1).max(256).exactOptional(),
+    softwareVersion: z.string().min(1).max(256).exactOptional(),
+    registration: z
+      .object({
+        accessTokenHash: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url SHA-256 digest'),
+        issuedAt: z.number().int().min(0),
+      })
+      .strict()
+      .exactOptional(),
   })
   .strict()
   .superRefine((client, ctx) => {

@@ -5,6 +5,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (token endpoint)
  * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthError (OpenID Connect)
  * @see https://www.rfc-editor.org/rfc/rfc8707#section-2 (`invalid_target`)
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.2.2 (client registration)
  */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -26,7 +27,14 @@ export type OAuthErrorCode =
   | 'consent_required'
   | 'request_not_supported'
   | 'request_uri_not_supported'
-  | 'registration_not_supported';
+  | 'registration_not_supported'
+  // RFC 7591 section 3.2.2: dynamic client registration
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'invalid_software_statement'
+  | 'unapproved_software_statement'
+  // RFC 6750 section 3.1: a bearer token (here a registration access token, RFC 7592) that is not valid
+  | 'invalid_token';
 
 /**
  * Where an authorization error may be sent: present only on errors found

@@ -46,12 +46,15 @@ export type {
   TokensIssuedEvent,
   TokensRefreshedEvent,
 } from './events.ts';
+export type { ClientIdMetadataDocumentOptions } from './lib/client-id-metadata-document.ts';
+export { cacheSeconds, clientOfDocument, metadataDocumentUrl } from './lib/client-id-metadata-document.ts';
 export type { ClaimsQuery, FindClaims } from './lib/context.ts';
 export type { Params, ParamsInput } from './params.ts';
 export { normalizeParams } from './params.ts';
 export type {
   AccessTokenRecord,
   ClientRecord,
+  ClientRegistration,
   ClientStore,
   Clock,
   CodeRecord,
@@ -90,6 +93,14 @@ export type { ClaimRequest, ClaimsRequest } from './rules/claims.ts';
 export { allowedClaims, parseClaimsRequest, releaseClaims, scopeClaims } from './rules/claims.ts';
 export type { PresentedCredentials } from './rules/client-authentication.ts';
 export { authenticateClient, readClientCredentials } from './rules/client-authentication.ts';
+export type {
+  ClientMetadata,
+  ClientMetadataError,
+  ClientMetadataFields,
+  MetadataPolicy,
+  MetadataSource,
+} from './rules/client-metadata.ts';
+export { clientFieldsFromMetadata, metadataOfClient, offeredScopes } from './rules/client-metadata.ts';
 export type { CodeRedemption } from './rules/code-redemption.ts';
 export { checkCodeRedemption, invalidCode } from './rules/code-redemption.ts';
 export type { IdTokenInput } from './rules/id-token.ts';
@@ -111,6 +122,15 @@ export { mintToken, newGrantId, parseToken, tokenPrefixes } from './tokens.ts';
 export type { Approval, AuthorizationResponse, Denial } from './use-cases/approve.ts';
 export type { EndSessionRequest } from './use-cases/end-session.ts';
 export type { AuthorizationServerMetadata } from './use-cases/metadata.ts';
+export type {
+  ClientEvent,
+  ClientInformation,
+  RegistrationDecision,
+  RegistrationOptions,
+  RegistrationPolicy,
+  RegistrationProposal,
+  RegistrationRequest,
+} from './use-cases/registration.ts';
 export type {
   AccessTokenInfo,
   AccessTokenVerifier,

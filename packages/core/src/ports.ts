@@ -62,6 +62,39 @@ export interface ClientRecord {
    * @see https://www.rfc-editor.org/rfc/rfc8707#section-2
    */
   readonly resources?: readonly string[];
+  /** The client's home page (RFC 7591 `client_uri`), shown on consent screens. */
+  readonly clientUri?: string;
+  /** The client's logo (RFC 7591 `logo_uri`). */
+  readonly logoUri?: string;
+  /** The client's privacy policy (RFC 7591 `policy_uri`). */
+  readonly policyUri?: string;
+  /** The client's terms of service (RFC 7591 `tos_uri`). */
+  readonly tosUri?: string;
+  /** People responsible for the client, usually email addresses (RFC 7591 `contacts`). */
+  readonly contacts?: readonly string[];
+  /** The software the client runs, the same for every instance (RFC 7591 `software_id`). */
+  readonly softwareId?: string;
+  /** The version of that software (RFC 7591 `software_version`). */
+  readonly softwareVersion?: string;
+  /**
+   * Present on clients that registered themselves (RFC 7591): what lets
+   * them read, change and delete their registration (RFC 7592).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7592#section-3
+   */
+  readonly registration?: ClientRegistration;
+}
+
+/**
+ * How a client registered itself.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3.2.1
+ */
+export interface ClientRegistration {
+  /** SHA-256 of the registration access token (RFC 7592), base64url: the token itself is never stored. */
+  readonly accessTokenHash: string;
+  /** When it registered, seconds since the Unix epoch (`client_id_issued_at`). */
+  readonly issuedAt: number;
 }
 
 /** Result of {@link ClientStore.registerClient}. */

@@ -9,11 +9,16 @@ import { webCrypto } from './crypto.ts';
 import type { EndpointRequest } from './endpoint.ts';
 import type { OAuthError } from './errors.ts';
 import type { GrantEventListener } from './events.ts';
+import {
+  type ClientIdMetadataDocumentOptions,
+  withMetadataDocuments,
+} from './lib/client-id-metadata-document.ts';
 import { type Context, emitting, type FindClaims, grantRetention } from './lib/context.ts';
 import { callPort } from './lib/port.ts';
 import type { ParamsInput } from './params.ts';
 import type { ClientStore, Clock, CryptoPort, GrantStore, PublicJwks, SignerPort } from './ports.ts';
 import type { AuthorizationRequest } from './rules/authorization-request.ts';
+import { offeredScopes } from './rules/client-metadata.ts';
 import {
   type Approval,
   type AuthorizationResponse,
@@ -25,6 +30,15 @@ import {
 import { authorize } from './use-cases/authorize.ts';
 import { type EndSessionRequest, endSession } from './use-cases/end-session.ts';
 import { type AuthorizationServerMetadata, metadata } from './use-cases/metadata.ts';
+import {
+  type ClientInformation,
+  deleteClient,
+  type RegistrationOptions,
+  type RegistrationRequest,
+  readClient,
+  registerClient,
+  updateClient,
+} from './use-cases/registration.ts';
 import {
   type AccessTokenInfo,
   type IntrospectionResponse,
@@ -63,6 +77,20 @@ export interface AuthorizationServerOptions {
    * allow). Default: none beyond `sub`.
    */
   readonly findClaims?: FindClaims;
+  /**
+   * Dynamic client registration (RFC 7591) and management (RFC 7592): open,
+   * or behind an initial access token, every registration decided by the
+   * host's policy. Needs a `clients` store with the write operations. Absent:
+   * no registration endpoint.
+   */
+  readonly registration?: RegistrationOptions;
+  /**
+   * Client ID Metadata Documents: a `client_id` that is an https URL is the
+   * address of the client's metadata, fetched through `fetch` (give it an
+   * SSRF-safe one: `createNodeFetch` of `@kraikub/adapter-http/node`) and
+   * cached. Absent: such client ids are looked up in `clients` like any other.
+   */
+  readonly clientIdMetadataDocuments?: ClientIdMetadataDocumentOptions;
 }
 
 /**
@@ -153,6 +181,37 @@ export interface AuthorizationServer {
    * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
    */
   jwks(): ResultAsync<PublicJwks, OAuthError>;
+  /**
+   * Registers a client (dynamic client registration): `registration_not_supported` unless turned on.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7591#section-3
+   */
+  registerClient(request: RegistrationRequest): ResultAsync<ClientInformation, OAuthError>;
+  /**
+   * Reads a registration with its registration access token (which rotates).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.1
+   */
+  readClient(
+    clientId: string,
+    registrationAccessToken: string | undefined,
+  ): ResultAsync<ClientInformation, OAuthError>;
+  /**
+   * Replaces a registration's metadata (the registration access token rotates).
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.2
+   */
+  updateClient(
+    clientId: string,
+    registrationAccessToken: string | undefined,
+    metadata: unknown,
+  ): ResultAsync<ClientInformation, OAuthError>;
+  /**
+   * Deletes a registration.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc7592#section-2.3
+   */
+  deleteClient(clientId: string, registrationAccessToken: string | undefined): ResultAsync<void, OAuthError>;
 }
 
 /**
@@ -191,16 +250,36 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   if (options.signer === undefined && config.resourceServers.some((rs) => rs.accessTokenFormat === 'jwt')) {
     throw new TypeError('createAuthorizationServer: JWT access tokens (accessTokenFormat jwt) need a signer');
   }
+  const registration = options.registration;
+  if (registration !== undefined) {
+    if (
+      typeof clients.registerClient !== 'function' ||
+      typeof clients.updateClient !== 'function' ||
+      typeof clients.deleteClient !== 'function'
+    ) {
+      throw new TypeError(
+        'createAuthorizationServer: registration needs a ClientStore with registerClient, updateClient and deleteClient',
+      );
+    }
+  }
+  const documents = options.clientIdMetadataDocuments;
+  if (documents !== undefined && typeof documents.fetch?.fetch !== 'function') {
+    throw new TypeError('createAuthorizationServer: clientIdMetadataDocuments.fetch must be a FetchPort');
+  }
+  const clock = options.clock ?? systemClock;
+  const offered = () => offeredScopes(config.scopes, options.signer !== undefined);
   const ctx: Context = {
     config,
-    clients,
+    clients: documents === undefined ? clients : withMetadataDocuments(clients, documents, clock, offered),
     store,
-    clock: options.clock ?? systemClock,
+    clock,
     crypto: options.crypto ?? webCrypto,
     onGrantEvent: options.onGrantEvent,
     signer: options.signer,
     findClaims: options.findClaims ?? (async () => ({})),
     resourcesOfClient: resourcesByClient(config),
+    registration,
+    clientIdMetadataDocuments: documents !== undefined,
   };
   return {
     config: ctx.config,
@@ -228,6 +307,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         ? okAsync({ keys: [] })
         : callPort('SignerPort.publicKeys', () => signer.publicKeys());
     },
+    registerClient: (request) => new ResultAsync(registerClient(ctx, request)),
+    readClient: (clientId, value) => new ResultAsync(readClient(ctx, clientId, value)),
+    updateClient: (clientId, value, body) => new ResultAsync(updateClient(ctx, clientId, value, body)),
+    deleteClient: (clientId, value) => new ResultAsync(deleteClient(ctx, clientId, value)),
   };
 }
 

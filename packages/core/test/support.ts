@@ -3,11 +3,13 @@ import {
   type AuthorizationRequest,
   type AuthorizationServer,
   base64url,
+  type ClientIdMetadataDocumentOptions,
   type ClientStore,
   type Clock,
   createAuthorizationServer,
   type GrantEventListener,
   type GrantStore,
+  type RegistrationOptions,
   type SignerPort,
   sha256Base64url,
   type TokenResponse,
@@ -77,6 +79,8 @@ export async function harness(
     config?: Record<string, unknown>;
     onGrantEvent?: GrantEventListener;
     signer?: SignerPort;
+    registration?: RegistrationOptions;
+    clientIdMetadataDocuments?: ClientIdMetadataDocumentOptions;
   } = {},
 ): Promise<Harness> {
   const clock = new TestClock();
@@ -93,6 +97,10 @@ export async function harness(
     clock,
     ...(overrides.onGrantEvent === undefined ? {} : { onGrantEvent: overrides.onGrantEvent }),
     ...(overrides.signer === undefined ? {} : { signer: overrides.signer }),
+    ...(overrides.registration === undefined ? {} : { registration: overrides.registration }),
+    ...(overrides.clientIdMetadataDocuments === undefined
+      ? {}
+      : { clientIdMetadataDocuments: overrides.clientIdMetadataDocuments }),
   });
   return { server, store, clients, clock };
 }

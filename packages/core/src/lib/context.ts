@@ -4,6 +4,7 @@ import { type OAuthError, portFailure } from '../errors.ts';
 import type { GrantEvent, GrantEventListener } from '../events.ts';
 import type { ClientStore, Clock, CryptoPort, GrantStore, SignerPort } from '../ports.ts';
 import type { ClaimsRequest } from '../rules/claims.ts';
+import type { RegistrationOptions } from '../use-cases/registration.ts';
 
 /** Everything a use case needs: validated config and the ports. */
 export interface Context {
@@ -23,6 +24,10 @@ export interface Context {
   readonly signer: SignerPort | undefined;
   /** The host's user data, for ID Tokens and UserInfo. */
   readonly findClaims: FindClaims;
+  /** Dynamic client registration (RFC 7591, 7592), when the host turned it on. */
+  readonly registration?: RegistrationOptions | undefined;
+  /** Whether https URL client ids are read as Client ID Metadata Documents. */
+  readonly clientIdMetadataDocuments?: boolean;
 }
 
 /** What {@link FindClaims} is asked. */

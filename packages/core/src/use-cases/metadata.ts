@@ -21,6 +21,10 @@ export interface AuthorizationServerMetadata {
   readonly introspection_endpoint_auth_methods_supported: readonly string[];
   readonly code_challenge_methods_supported: readonly ['S256'];
   readonly authorization_response_iss_parameter_supported: true;
+  /** RFC 7591 section 3, when dynamic registration is on. */
+  readonly registration_endpoint?: string;
+  /** Client ID Metadata Documents, when they are on. */
+  readonly client_id_metadata_document_supported?: true;
   // OpenID Connect Discovery 1.0 section 3, when the server has a signer.
   readonly jwks_uri?: string;
   readonly userinfo_endpoint?: string;
@@ -74,6 +78,10 @@ export function metadata(ctx: Context): AuthorizationServerMetadata {
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
     authorization_response_iss_parameter_supported: true,
+    ...(ctx.registration === undefined ? {} : { registration_endpoint: base + endpoints.registration }),
+    ...(ctx.clientIdMetadataDocuments === true
+      ? { client_id_metadata_document_supported: true as const }
+      : {}),
     ...(ctx.signer === undefined
       ? {}
       : {
