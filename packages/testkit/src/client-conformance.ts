@@ -41,6 +41,16 @@ function confidential(id: string, name = 'Confidential App'): ClientRecord {
     defaultScopes: ['profile'],
     requirePkce: true,
     refreshTokenGraceSeconds: 10,
+    postLogoutRedirectUris: ['https://app.example/signed-out'],
+    resources: ['https://api.example/'],
+    clientUri: 'https://app.example/',
+    logoUri: 'https://app.example/logo.png',
+    policyUri: 'https://app.example/privacy',
+    tosUri: 'https://app.example/terms',
+    contacts: ['ops@app.example'],
+    softwareId: 'b5f3c1d2-app',
+    softwareVersion: '2.1.0',
+    registration: { accessTokenHash: 'Xq3o2nB0Kk9l8v3r1R2s6t7u8w9x0y1z2A3B4C5D6E7', issuedAt: 1767225600 },
   };
 }
 
