@@ -43,6 +43,7 @@ function project(name: string, root: string) {
 export const projects = [
   ...packages.map((name) => project(name, `./packages/${name}`)),
   project('example-provider', './examples/provider'),
+  project('example-mcp-server', './examples/mcp-server'),
   project('example-runtimes', './examples/runtimes'),
 ];
 

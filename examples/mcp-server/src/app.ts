@@ -50,7 +50,8 @@ function mcpServer(token: AccessTokenInfo): McpServer {
  * behind a bearer check (the token must be for this resource and carry
  * `mcp:tools`; every refusal names the metadata, which is how an MCP client
  * finds the authorization server). Stateless: each request gets its own
- * server and transport.
+ * server and transport, and only POST is served (no stream to GET, no
+ * session to DELETE: 405).
  *
  * @see https://modelcontextprotocol.io/specification/2025-06-18/basic/authorization
  */
@@ -68,6 +69,16 @@ export function createMcpApp(options: McpAppOptions): (request: Request) => Prom
     if (served !== undefined) return served;
     if (new URL(request.url).pathname !== endpoint) {
       return Response.json({ error: 'not_found' }, { status: 404, headers: { 'cache-control': 'no-store' } });
+    }
+    // Stateless, so no stream to GET and no session to DELETE: 405, which the transport spec lets
+    // a client take as "no SSE stream here". Before the bearer check: a 401 to the SDK's GET,
+    // sent beside its next POST, would start a second refresh of the same refresh token, and the
+    // provider takes the loser for a replay and revokes the grant.
+    if (request.method !== 'POST') {
+      return Response.json(
+        { error: 'method_not_allowed' },
+        { status: 405, headers: { allow: 'POST', 'cache-control': 'no-store' } },
+      );
     }
     const auth = await verifyBearer(options.tokens, request, {
       audience: options.resource,

@@ -27,8 +27,9 @@ export function introspectionVerifier(options: IntrospectionOptions): AccessToke
   const insecure = options.allowHttp === true ? { [oauth.allowInsecureRequests]: true } : {};
   let discovered: Promise<oauth.AuthorizationServer> | undefined;
   const metadata = () => {
+    // RFC 8414 metadata: every OAuth server has it, OpenID Connect discovery only one that signs ID Tokens.
     discovered ??= oauth
-      .discoveryRequest(issuer, insecure)
+      .discoveryRequest(issuer, { ...insecure, algorithm: 'oauth2' })
       .then((response) => oauth.processDiscoveryResponse(issuer, response));
     // A failed discovery is retried on the next request rather than remembered.
     discovered.catch(() => {
