@@ -7,6 +7,13 @@ import {
   jwksEndpoint,
   userinfoEndpoint,
 } from './endpoints/openid.ts';
+import {
+  clientConfigurationEndpoint,
+  clientIdOfPath,
+  fixedWindowRateLimiter,
+  type RegistrationRateLimiter,
+  registrationEndpoint,
+} from './endpoints/registration.ts';
 import type { Interactions } from './interactions.ts';
 import { type ErrorPageRenderer, errorPage, signedOutPage } from './lib/html.ts';
 import {
@@ -80,6 +87,13 @@ export interface HandlerOptions {
   readonly endSession?: EndSessionCallback;
   /** The page after a logout with nowhere to go back to (HTML). Default: the library's plain page. */
   readonly signedOutPage?: () => string;
+  /**
+   * Limits dynamic client registrations (when the server has them on) per
+   * source (see `sourceOf`): 429 with `Retry-After` beyond it. Default: 20
+   * a minute per source, counted in this process ({@link fixedWindowRateLimiter});
+   * `false` turns the limit off (a gateway limits instead).
+   */
+  readonly registrationRateLimit?: RegistrationRateLimiter | false;
 }
 
 /** What a runtime may tell the handler about a request beside the `Request` itself. */
@@ -201,8 +215,31 @@ export function createRouter(server: AuthorizationServer, options: HandlerOption
     routes.set(pathOf(meta.end_session_endpoint), (input) => endSessionEndpoint(server, input, endSession));
   }
 
+  // Dynamic client registration (RFC 7591) and each client's configuration endpoint (RFC 7592).
+  const registrationPath =
+    meta.registration_endpoint === undefined ? undefined : pathOf(meta.registration_endpoint);
+  let configuration: ((input: HttpInput, clientId: string) => Promise<EndpointResult>) | undefined;
+  if (registrationPath !== undefined) {
+    const settings = {
+      maxBodyBytes,
+      realm,
+      rateLimit:
+        options.registrationRateLimit === false
+          ? undefined
+          : (options.registrationRateLimit ?? fixedWindowRateLimiter()),
+      sourceOf: (input: HttpInput) => (options.sourceOf ?? ((r: RequestSource) => r.remoteAddress))(input),
+    };
+    routes.set(registrationPath, (input) => registrationEndpoint(server, input, settings));
+    configuration = (input, clientId) => clientConfigurationEndpoint(server, input, clientId, settings);
+  }
+
   return async (input) => {
-    const route = routes.get(input.pathname);
+    let route = routes.get(input.pathname);
+    if (route === undefined && configuration !== undefined && registrationPath !== undefined) {
+      const clientId = clientIdOfPath(input.pathname, registrationPath);
+      const manage = configuration;
+      if (clientId !== undefined) route = (request) => manage(request, clientId);
+    }
     if (route === undefined) return undefined;
     try {
       return await route(input);

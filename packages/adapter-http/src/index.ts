@@ -9,6 +9,8 @@ export type { BearerOptions, BearerResult, BearerVerifier } from './bearer.ts';
 export { requireScopes, verifyBearer } from './bearer.ts';
 export type { InteractCallback, InteractionContext } from './endpoints/authorization.ts';
 export type { EndSessionAnswer, EndSessionCallback } from './endpoints/openid.ts';
+export type { RegistrationRateLimiter } from './endpoints/registration.ts';
+export { fixedWindowRateLimiter } from './endpoints/registration.ts';
 export type { FetchHandler, HandlerOptions, RequestInfo, RequestSource } from './handler.ts';
 export { createHandler } from './handler.ts';
 export type {

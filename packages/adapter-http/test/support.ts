@@ -8,6 +8,7 @@ import {
   type GrantStore,
   type InteractionLimits,
   type InteractionStore,
+  type RegistrationOptions,
   type SignerPort,
   sha256Base64url,
   webCrypto,
@@ -61,6 +62,8 @@ export async function provider(
     config?: Record<string, unknown>;
     /** A signer: OpenID Connect and JWT access tokens. */
     signer?: SignerPort;
+    /** Dynamic client registration on. */
+    registration?: RegistrationOptions;
   } = {},
 ): Promise<Provider> {
   const clients = new MemoryClientStore([
@@ -87,6 +90,7 @@ export async function provider(
     clients,
     store: grants,
     ...(options.signer === undefined ? {} : { signer: options.signer }),
+    ...(options.registration === undefined ? {} : { registration: options.registration }),
   });
   const interactions = createInteractions(server, {
     store: options.interactionStore ?? new MemoryInteractionStore(),
