@@ -15,11 +15,13 @@ import {
   type AuthorizationRequest,
   type AuthorizationServer,
   type AuthorizationServerConfigInput,
+  type ClientIdMetadataDocumentOptions,
   type ClientStore,
   createAuthorizationServer,
   type GrantStore,
   type InteractionStore,
   isTransient,
+  type RegistrationOptions,
   type SignerPort,
 } from '@kraikub/core';
 import { type Context, Hono } from 'hono';
@@ -72,6 +74,10 @@ export interface ProviderAppOptions {
    * `openid`, UserInfo at /userinfo, discovery, RP-initiated logout).
    */
   readonly signer?: SignerPort;
+  /** Dynamic client registration (RFC 7591, 7592) at `/register`; absent: off. */
+  readonly registration?: RegistrationOptions;
+  /** Client ID Metadata Documents (https URL client ids), fetched through `fetch`; absent: off. */
+  readonly clientIdMetadataDocuments?: ClientIdMetadataDocumentOptions;
   /** The peer address of a request, from the runtime (Node's socket, Bun's or Deno's connection info). */
   readonly remoteAddressOf?: (c: Context<AppEnv>) => string | undefined;
 }
@@ -174,6 +180,10 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
     crypto: nodeCrypto,
     onGrantEvent: (event) => consents.hear(event),
     ...(options.signer === undefined ? {} : { signer: options.signer }),
+    ...(options.registration === undefined ? {} : { registration: options.registration }),
+    ...(options.clientIdMetadataDocuments === undefined
+      ? {}
+      : { clientIdMetadataDocuments: options.clientIdMetadataDocuments }),
     // The users' data for ID Tokens and UserInfo: core releases only what the scopes and claims allow.
     findClaims: async ({ subject }) => {
       const user = options.users.byId(subject);
@@ -380,6 +390,7 @@ export function createProviderApp(options: ProviderAppOptions): ProviderApp {
         interaction,
         csrf: session.csrf,
         clientName: pending.client.name,
+        clientUrl: pending.client.id.startsWith('https://') ? pending.client.id : undefined,
         userName: user.name,
         scopes: pending.scopes
           .filter((name) => name !== 'openid')

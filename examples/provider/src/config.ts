@@ -51,6 +51,21 @@ const settingsSchema = z
     /** The port of the example MCP server (examples/mcp-server), registered as a resource in demo mode. */
     demoMcpPort: z.coerce.number().int().min(1).max(65535).default(4100),
     demoClientPort: z.coerce.number().int().min(1).max(65535).default(4000),
+    /**
+     * `REGISTRATION`: dynamic client registration (RFC 7591, 7592) at `/register`: `open` (anyone,
+     * rate limited), `token` (with `REGISTRATION_TOKEN` as the initial access token) or `off`.
+     * Default: `open` in demo mode, `off` otherwise.
+     */
+    registration: z.enum(['open', 'token', 'off']).optional(),
+    /** `REGISTRATION_TOKEN`: the initial access token registrations need under `REGISTRATION=token`. */
+    registrationToken: z.string().min(16).optional(),
+    /**
+     * `CLIENT_ID_METADATA_DOCUMENTS`: accept https URL client ids, fetched (public addresses only,
+     * no redirects, 5 KiB, 5 s) and cached. Default: on in demo mode, off otherwise.
+     */
+    clientIdMetadataDocuments: z
+      .union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')])
+      .optional(),
     demo: flag(true),
     logRequests: flag(true),
   })
@@ -96,6 +111,9 @@ const envNames: Record<string, keyof z.input<typeof settingsSchema>> = {
   DEMO_CLIENT_PORT: 'demoClientPort',
   DEMO_MCP_PORT: 'demoMcpPort',
   DEMO: 'demo',
+  REGISTRATION: 'registration',
+  REGISTRATION_TOKEN: 'registrationToken',
+  CLIENT_ID_METADATA_DOCUMENTS: 'clientIdMetadataDocuments',
   LOG_REQUESTS: 'logRequests',
 };
 
@@ -118,6 +136,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const result = settingsSchema.safeParse({ ...fromFile, ...fromEnv });
   if (result.success && result.data.redisUrl !== undefined && result.data.databaseUrl !== undefined) {
     throw new Error('Invalid provider configuration:\n  set REDIS_URL or DATABASE_URL, not both');
+  }
+  if (result.success && result.data.registration === 'token' && result.data.registrationToken === undefined) {
+    throw new Error(
+      'Invalid provider configuration:\n  REGISTRATION=token needs REGISTRATION_TOKEN (16 characters or more)',
+    );
   }
   if (!result.success) {
     const byKey = Object.fromEntries(Object.entries(envNames).map(([name, key]) => [key, name]));

@@ -1,3 +1,5 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createNodeFetch } from '@kraikub/adapter-http/node';
 import { sha256Base64url, webCrypto } from '@kraikub/core';
 import { createProviderApp, type ProviderAppOptions } from './app.ts';
 import { loadSettings, type Settings } from './config.ts';
@@ -67,10 +69,41 @@ export async function createApp(
     users: await demoUsers(),
     resourceServers,
     signer,
+    ...registrationOf(settings),
     ...(settings.logRequests ? { log: stdout } : {}),
     ...runtime,
   });
   return { ...created, signingKeys: source };
+}
+
+/**
+ * Dynamic registration and Client ID Metadata Documents as configured: both
+ * on in demo mode unless turned off, so MCP clients connect unchanged.
+ */
+function registrationOf(
+  settings: Settings,
+): Pick<ProviderAppOptions, 'registration' | 'clientIdMetadataDocuments'> {
+  const mode = settings.registration ?? (settings.demo ? 'open' : 'off');
+  const token = settings.registrationToken;
+  const documents = settings.clientIdMetadataDocuments ?? settings.demo;
+  return {
+    ...(mode === 'off'
+      ? {}
+      : {
+          registration:
+            mode === 'token' && token !== undefined
+              ? { initialAccessToken: (presented: string) => safeEqual(presented, token) }
+              : {},
+        }),
+    ...(documents ? { clientIdMetadataDocuments: { fetch: createNodeFetch() } } : {}),
+  };
+}
+
+/** Compares two secrets in time that depends only on their length. */
+function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function listenFailure(cause: unknown, settings: Settings): string {

@@ -59,6 +59,8 @@ export function consentPage(options: {
   readonly interaction: string;
   readonly csrf: string;
   readonly clientName: string;
+  /** A client identified by its metadata document: its URL, the only part of its identity the name cannot fake. */
+  readonly clientUrl?: string | undefined;
   readonly userName: string;
   readonly scopes: readonly { readonly name: string; readonly description: string }[];
   /** The APIs (RFC 8707 resources) the access will be for. */
@@ -76,6 +78,7 @@ export function consentPage(options: {
     'Allow access',
     html`<h1>${options.clientName} wants to access your account</h1>
 <p class="sub">Signed in as <strong>${options.userName}</strong></p>
+${options.clientUrl === undefined ? '' : html`<p class="muted">The app describes itself at <code class="client-id">${options.clientUrl}</code>; only continue if you trust <strong>${new URL(options.clientUrl).host}</strong>.</p>`}
 <p>This will allow <strong>${options.clientName}</strong> to:</p>
 <ul class="scopes">${items}</ul>
 ${at}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FetchHandler } from '@kraikub/adapter-http';
 import { MemoryClientStore } from '@kraikub/adapter-memory';
-import { StorageUnavailableError, sha256Base64url, webCrypto } from '@kraikub/core';
+import { type FetchPort, StorageUnavailableError, sha256Base64url, webCrypto } from '@kraikub/core';
 import { createJoseSigner, generateSigningKey } from '@kraikub/jose';
 import { describe, expect, test } from 'vitest';
 import { createProviderApp, type ProviderAppOptions } from '../src/app.ts';
@@ -552,6 +552,83 @@ describe('resources (RFC 8707) in the app', () => {
     // Another resource: the consent page again.
     const other = await go(authorize('https://mcp.example.com/mcp'));
     expect(new URL(other.headers.get('location') ?? '', ISSUER).pathname).toBe('/consent');
+  });
+});
+
+describe('clients that register themselves, in the app', () => {
+  test('a metadata document client: the consent page names the URL it describes itself at', async () => {
+    const url = 'https://tools.example.net/oauth/client.json';
+    const document = {
+      client_id: url,
+      client_name: 'Kraikub Official',
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+    };
+    const fetch: FetchPort = {
+      fetch: async (asked) => ({
+        status: asked === url ? 200 : 404,
+        contentType: 'application/json',
+        body: JSON.stringify(document),
+      }),
+    };
+    const { handler } = await app(ISSUER, { clientIdMetadataDocuments: { fetch } });
+    const discovery = await (
+      await handler(new Request(`${ISSUER}/.well-known/oauth-authorization-server`))
+    ).json();
+    expect(discovery.client_id_metadata_document_supported).toBe(true);
+    const go = browser(handler);
+    const start = await go(
+      `/authorize?${new URLSearchParams({ response_type: 'code', client_id: url, redirect_uri: REDIRECT, scope: 'profile', state: 'st', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' })}`,
+    );
+    const login = await (await go(start.headers.get('location') ?? '')).text();
+    const signedIn = await go('/login', {
+      method: 'POST',
+      form: {
+        csrf: field(login, 'csrf'),
+        interaction: field(login, 'interaction'),
+        username: 'alice',
+        password: 'wonderland',
+      },
+    });
+    const consent = await (await go(signedIn.headers.get('location') ?? '')).text();
+    // The name is the client's own claim; the URL's host is the part it cannot fake.
+    expect(consent).toContain('Kraikub Official wants to access your account');
+    expect(consent).toContain(`<code class="client-id">${url}</code>`);
+    expect(consent).toContain('<strong>tools.example.net</strong>');
+  });
+
+  test('dynamic registration: /register when turned on, nowhere otherwise', async () => {
+    const body = JSON.stringify({
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+      client_name: 'CLI',
+    });
+    const post = (handler: FetchHandler) =>
+      handler(
+        new Request(`${ISSUER}/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        }),
+      );
+    const on = await app(ISSUER, { registration: {} });
+    const registered = await post(on.handler);
+    expect(registered.status).toBe(201);
+    expect((await registered.json()).client_name).toBe('CLI');
+    const off = await app(ISSUER);
+    expect((await post(off.handler)).status).toBe(404);
+  });
+
+  test('REGISTRATION and CLIENT_ID_METADATA_DOCUMENTS settings, validated', () => {
+    expect(loadSettings({ REGISTRATION: 'open', CLIENT_ID_METADATA_DOCUMENTS: 'false' })).toMatchObject({
+      registration: 'open',
+      clientIdMetadataDocuments: false,
+    });
+    expect(() => loadSettings({ REGISTRATION: 'token' })).toThrow(/REGISTRATION_TOKEN/);
+    expect(() => loadSettings({ REGISTRATION: 'sometimes' })).toThrow(/environment variable REGISTRATION/);
+    expect(
+      loadSettings({ REGISTRATION: 'token', REGISTRATION_TOKEN: 'a-long-initial-token' }).registration,
+    ).toBe('token');
   });
 });
 
