@@ -22,7 +22,7 @@ import {
 } from './support/harness.ts';
 
 /** The registration modes under test: each is one entry in the harness's `registrations`. */
-const modes: readonly RegistrationMode[] = ['pre-registered'];
+const modes: readonly RegistrationMode[] = ['pre-registered', 'dynamic', 'metadata-document'];
 
 /** `labels` occur in `steps` in this order (other steps may come between). */
 function expectInOrder(steps: readonly FlowStep[], labels: readonly string[]) {
@@ -118,6 +118,26 @@ describe.each(modes)('the MCP SDK client (%s)', (mode) => {
       ['tools/call add', `sdk POST ${resourcePath} 200`],
       ['tools/call whoami', `sdk POST ${resourcePath} 200`],
     ]);
+    // How the client came to have its id, in each mode.
+    const registered = flow.steps.filter((step) => step.by === 'sdk' && step.path === '/register');
+    if (mode === 'dynamic') {
+      expect(registered.map(labelOf)).toEqual(['sdk POST /register 201']);
+      expect(clientId).toMatch(/^kbc_/);
+      expectInOrder(flow.steps, [
+        'sdk GET /.well-known/oauth-authorization-server 200',
+        'sdk POST /register 201',
+        'browser /authorize',
+      ]);
+    } else {
+      expect(registered).toEqual([]);
+    }
+    if (mode === 'metadata-document') {
+      expect(clientId).toMatch(/^https:\/\/client\.example\.test:\d+\/oauth\/client\.json$/);
+      // Fetched once for the authorization request; the token request found it in the cache.
+      expect(flow.documentFetches()).toBe(1);
+    } else {
+      expect(flow.documentFetches()).toBe(0);
+    }
   });
 
   test('refreshes with its refresh token once its access token is revoked', async () => {

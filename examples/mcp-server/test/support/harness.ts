@@ -23,6 +23,7 @@ import { introspectionVerifier } from '../../src/introspection.ts';
 import { type FlowStep, recordingFetch } from './flow-log.ts';
 import { type Browser, HeadlessClient } from './headless-client.ts';
 import { listenOnLoopback } from './loopback.ts';
+import { serveMetadataDocument } from './metadata-document.ts';
 
 /** The demo user of the provider's demo setup, who signs in and approves. */
 export const demoUser = demoAccounts[0];
@@ -31,10 +32,11 @@ export const demoUser = demoAccounts[0];
  * How the MCP client comes to have a client id at the provider. Each mode is
  * one entry in {@link registrations}.
  */
-export type RegistrationMode = 'pre-registered';
+export type RegistrationMode = 'pre-registered' | 'dynamic' | 'metadata-document';
 
 /** What a mode is given once the provider runs: its client store, the client's redirect URI and metadata. */
 interface RegistrationSetup {
+  readonly state: Map<string, string>;
   readonly issuer: string;
   readonly clients: MemoryClientStore;
   readonly redirectUrl: string;
@@ -49,12 +51,25 @@ interface Registration {
 
 interface RegistrationModeSetup {
   /** What the provider needs for this mode beyond the harness's own options (an endpoint, a fetcher). */
-  readonly provider?: Partial<ProviderAppOptions>;
+  readonly provider?: (setup: ModeSetup) => Promise<Partial<ProviderAppOptions>>;
   /** Prepares the provider's side, and says what the client starts with. */
   readonly client: (setup: RegistrationSetup) => Registration | Promise<Registration>;
 }
 
+/** What a mode may start before the provider, and must stop after the test. */
+interface ModeSetup {
+  readonly redirectUrl: string;
+  readonly clientMetadata: OAuthClientMetadata;
+  /** Registers something to stop when the harness closes. */
+  onClose(close: () => Promise<void>): void;
+  /** Counts fetches of a metadata document, for {@link FlowHarness.documentFetches}. */
+  countFetches(count: () => number): void;
+  /** Shared with the mode's `client`: the document URL, say. */
+  readonly state: Map<string, string>;
+}
+
 const preRegisteredClientId = 'mcp-sdk-client';
+
 const clientName = 'Kraikub MCP end-to-end client';
 
 const registrations: Record<RegistrationMode, RegistrationModeSetup> = {
@@ -71,6 +86,26 @@ const registrations: Record<RegistrationMode, RegistrationModeSetup> = {
       });
       return { clientInformation: { client_id: preRegisteredClientId } };
     },
+  },
+  /** Dynamic client registration (RFC 7591): the SDK finds `registration_endpoint` and registers itself. */
+  dynamic: {
+    provider: async () => ({ registration: {} }),
+    client: () => ({}),
+  },
+  /**
+   * A Client ID Metadata Document: the client's id is the https URL of its
+   * metadata, which the provider fetches over TLS through the SSRF-safe
+   * fetcher, and nothing is registered.
+   */
+  'metadata-document': {
+    provider: async ({ clientMetadata, onClose, state, countFetches }) => {
+      const documents = await serveMetadataDocument((url) => ({ ...clientMetadata, client_id: url }));
+      onClose(() => documents.close());
+      state.set('url', documents.url);
+      countFetches(() => documents.fetches());
+      return { clientIdMetadataDocuments: { fetch: documents.fetch } };
+    },
+    client: ({ state }) => ({ clientMetadataUrl: state.get('url') as string }),
   },
 };
 
@@ -100,6 +135,8 @@ export interface FlowHarness {
    * {@link steps} is fixed.
    */
   settled(): Promise<void>;
+  /** How many times the provider fetched a Client ID Metadata Document. */
+  documentFetches(): number;
   /** Revokes a token at the provider as the client would (RFC 7009); the status. */
   revoke(token: string, hint: 'access_token' | 'refresh_token'): Promise<number>;
   close(): Promise<void>;
@@ -114,6 +151,29 @@ export async function startFlow(mode: RegistrationMode): Promise<FlowHarness> {
   const mcpPort = await listenOnLoopback();
   const issuer = providerPort.origin;
   const resource = `${mcpPort.origin}/mcp`;
+
+  // The client: a native app's loopback redirect (RFC 8252 section 7.3); the browser stops before it.
+  const steps: FlowStep[] = [];
+  const redirectUrl = 'http://127.0.0.1:8976/callback';
+  const clientMetadata: OAuthClientMetadata = {
+    client_name: clientName,
+    redirect_uris: [redirectUrl],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    scope: `${toolsScope} offline_access`,
+  };
+  const closers: (() => Promise<void>)[] = [];
+  const fetchCounters: (() => number)[] = [];
+  const state = new Map<string, string>();
+  const modeOptions =
+    (await registrations[mode].provider?.({
+      redirectUrl,
+      clientMetadata,
+      state,
+      onClose: (close) => closers.push(close),
+      countFetches: (count) => fetchCounters.push(count),
+    })) ?? {};
 
   // The provider: the MCP server as a resource server, with the client it introspects as.
   const clients = new MemoryClientStore();
@@ -131,7 +191,7 @@ export async function startFlow(mode: RegistrationMode): Promise<FlowHarness> {
     clients,
     users: await demoUsers(),
     resourceServers: [{ resource, clientId: demoMcp.clientId, scopes: [toolsScope] }],
-    ...registrations[mode].provider,
+    ...modeOptions,
   });
   providerPort.serve(provider.handler);
   mcpPort.serve(
@@ -147,18 +207,13 @@ export async function startFlow(mode: RegistrationMode): Promise<FlowHarness> {
     }),
   );
 
-  // The client: a native app's loopback redirect (RFC 8252 section 7.3); the browser stops before it.
-  const steps: FlowStep[] = [];
-  const redirectUrl = 'http://127.0.0.1:8976/callback';
-  const clientMetadata: OAuthClientMetadata = {
-    client_name: clientName,
-    redirect_uris: [redirectUrl],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-    scope: `${toolsScope} offline_access`,
-  };
-  const registration = await registrations[mode].client({ issuer, clients, redirectUrl, clientMetadata });
+  const registration = await registrations[mode].client({
+    state,
+    issuer,
+    clients,
+    redirectUrl,
+    clientMetadata,
+  });
   const jar = new Map<string, string>();
   const browser: Browser = async (url) => {
     const query = url.searchParams;
@@ -227,6 +282,7 @@ export async function startFlow(mode: RegistrationMode): Promise<FlowHarness> {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     },
+    documentFetches: () => fetchCounters.reduce((sum, count) => sum + count(), 0),
     async revoke(token, hint) {
       const body = new URLSearchParams({ token, token_type_hint: hint });
       const clientId = (await oauth.clientInformation())?.client_id;
@@ -240,7 +296,7 @@ export async function startFlow(mode: RegistrationMode): Promise<FlowHarness> {
       return response.status;
     },
     async close() {
-      await Promise.all([mcpPort.close(), providerPort.close()]);
+      await Promise.all([mcpPort.close(), providerPort.close(), ...closers.map((close) => close())]);
     },
   };
   return harness;
