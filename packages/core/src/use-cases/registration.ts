@@ -246,8 +246,10 @@ export async function registerClient(ctx: Context, request: RegistrationRequest)
   const failed = await deliver(ctx, { type: 'client.registered', clientId, at: now });
   if (failed !== undefined) {
     // The host did not hear of it: the client must not exist.
-    await tryPort('ClientStore.deleteClient', async () => store.deleteClient?.(clientId));
-    return err(failed);
+    const undone = await tryPort('ClientStore.deleteClient', async () => store.deleteClient?.(clientId));
+    if (undone.isOk()) return err(failed);
+    const detail = `${failed.detail ?? failed.description} (and the registration could not be undone: ${undone.error.detail ?? undone.error.description})`;
+    return err({ ...failed, detail });
   }
   return ok(information(ctx, record.value, registrationToken.token, secret?.secret));
 }
