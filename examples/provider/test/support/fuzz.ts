@@ -551,6 +551,13 @@ export class Phase {
    * Every step is checked by the same rules as the fuzz requests.
    */
   async flow(complete: boolean): Promise<FlowOutcome> {
+    /** A page's text without its head and tags: what the user would read. */
+    const textOf = (html: string) =>
+      html
+        .replace(/<head>[\s\S]*?<\/head>/, '')
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
     const port = this.provider.port;
     const rng = this.flowRng;
     const from = randomLoopback(rng);
@@ -570,7 +577,7 @@ export class Phase {
       const detail =
         response === undefined
           ? 'no response'
-          : `${response.status} ${headerOf(response, 'location') ?? ''} ${response.body.toString('utf8').slice(0, 200)}`;
+          : `${response.status} ${headerOf(response, 'location') ?? ''} ${textOf(response.body.toString('utf8')).slice(0, 200)}`;
       return { ok: false, step, detail };
     };
     const cookieOf = (response: ParsedResponse) =>

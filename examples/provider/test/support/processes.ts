@@ -102,10 +102,14 @@ export class RedisProcess {
         String(this.port),
         '--bind',
         '127.0.0.1',
+        // Durable, as Redis holding clients must be: a restart after SIGKILL finds what was written
+        // (the registered clients above all); without it a restart is a new, empty store, not an outage.
         '--save',
         '',
         '--appendonly',
-        'no',
+        'yes',
+        '--appendfsync',
+        'always',
         '--dir',
         this.dir,
       ],
