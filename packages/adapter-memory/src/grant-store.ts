@@ -20,6 +20,13 @@ export interface MemoryGrantStoreOptions {
   readonly clock?: Clock;
   /** Milliseconds of clock time between sweeps of expired records. Default 30 000. */
   readonly sweepIntervalMs?: number;
+  /**
+   * Records a write looks at for the running sweep, at most. A sweep walks
+   * the store in slices of this size, one slice per write, so no operation
+   * holds the event loop for long, whatever the store's size. Default 256
+   * (a few microseconds).
+   */
+  readonly sweepSlice?: number;
 }
 
 interface CodeEntry {
@@ -41,7 +48,8 @@ export interface MemoryGrantStoreSnapshot {
  * Atomic by construction: every operation reads and writes with no `await`
  * in between, so on one event loop no two operations interleave. Expired
  * records are swept lazily as writes happen (no timer keeps the process
- * alive), so memory stays bounded by what is live.
+ * alive), a bounded slice per write (`sweepSlice`), so memory stays bounded
+ * by what is live and no write pays for the whole store.
  *
  * @example
  * ```ts
@@ -59,6 +67,9 @@ export class MemoryGrantStore implements GrantStore {
   readonly #clock: Clock;
   readonly #sweepIntervalMs: number;
   #nextSweepAt: number;
+  readonly #sweepSlice: number;
+  /** The sweep under way: where it is, and the time it judges expiry by. */
+  #sweeping: { readonly steps: Iterator<void>; readonly now: number } | undefined;
   readonly #codes = new Map<string, CodeEntry>();
   readonly #access = new Map<string, AccessTokenRecord>();
   readonly #refresh = new Map<string, RefreshTokenRecord>();
@@ -75,6 +86,7 @@ export class MemoryGrantStore implements GrantStore {
     this.#clock = options.clock ?? systemClock;
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 30_000;
     this.#nextSweepAt = this.#clock.now() + this.#sweepIntervalMs;
+    this.#sweepSlice = Math.max(1, options.sweepSlice ?? 256);
   }
 
   async saveCode(key: TokenKey, record: CodeRecord): Promise<void> {
@@ -153,12 +165,31 @@ export class MemoryGrantStore implements GrantStore {
     return this.#codes.size + this.#access.size + this.#refresh.size + this.#revoked.size;
   }
 
-  /** Drops every expired record and every record of a revoked grant now; then the expired revocations. */
+  /**
+   * Drops every expired record and every record of a revoked grant now, then
+   * the expired revocations: the whole store in one go (for tests and
+   * shutdown). Writes sweep on their own, a slice at a time.
+   */
   sweep(): void {
     const now = this.#clock.now();
     this.#nextSweepAt = now + this.#sweepIntervalMs;
+    this.#sweeping = undefined;
+    const steps = this.#sweepSteps(now);
+    while (!steps.next().done) {
+      // every record visited
+    }
+  }
+
+  /**
+   * One step per record looked at: codes, access tokens, refresh tokens,
+   * then revocations. A grant's records go before its tombstone, and no
+   * record of a revoked grant is written after it (every write checks it).
+   * Deleting from a `Map` while iterating it is safe.
+   */
+  *#sweepSteps(now: number): Generator<void> {
     for (const [hash, entry] of this.#codes) {
       if (entry.record.expiresAt <= now || this.#revoked.has(entry.record.grantId)) this.#codes.delete(hash);
+      yield;
     }
     for (const map of [this.#access, this.#refresh] as Map<
       string,
@@ -166,13 +197,30 @@ export class MemoryGrantStore implements GrantStore {
     >[]) {
       for (const [hash, record] of map) {
         if (record.expiresAt <= now || this.#revoked.has(record.grantId)) map.delete(hash);
+        yield;
       }
     }
-    for (const [grantId, until] of this.#revoked) if (until <= now) this.#revoked.delete(grantId);
+    for (const [grantId, until] of this.#revoked) {
+      if (until <= now) this.#revoked.delete(grantId);
+      yield;
+    }
   }
 
+  /** Starts a sweep when one is due, and moves the running one on by a slice. */
   #maybeSweep(): void {
-    if (this.#clock.now() >= this.#nextSweepAt) this.sweep();
+    if (this.#sweeping === undefined) {
+      const now = this.#clock.now();
+      if (now < this.#nextSweepAt) return;
+      this.#nextSweepAt = now + this.#sweepIntervalMs;
+      this.#sweeping = { steps: this.#sweepSteps(now), now };
+    }
+    const { steps } = this.#sweeping;
+    for (let i = 0; i < this.#sweepSlice; i++) {
+      if (steps.next().done === true) {
+        this.#sweeping = undefined;
+        return;
+      }
+    }
   }
 
   #write(issue: TokenIssue): void {

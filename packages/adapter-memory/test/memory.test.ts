@@ -70,7 +70,7 @@ describe('MemoryClientStore', () => {
 });
 
 describe('MemoryGrantStore memory stays bounded by expiry', () => {
-  test('expired records are swept as writes happen, without a timer', async () => {
+  test('expired records are swept as writes happen, without a timer, a slice per write', async () => {
     const clock = new ManualClock();
     const store = new MemoryGrantStore({ clock, sweepIntervalMs: 1_000 });
     for (let i = 0; i < 500; i++) {
@@ -86,20 +86,49 @@ describe('MemoryGrantStore memory stays bounded by expiry', () => {
     }
     expect(store.size).toBe(500);
     clock.time += 2_000;
-    // One more write after the interval triggers the sweep: only the new record is left.
-    const grantId = newGrantId(webCrypto);
-    const code = await mintToken(webCrypto, 'code', grantId);
-    await store.saveCode(code.key, {
-      grantId,
-      clientId: 'c',
-      subject: 's',
-      scopes: [],
-      redirectUri: 'https://x.example/cb',
-      redirectUriProvided: true,
-      issuedAt: clock.time,
-      expiresAt: clock.time + 60_000,
-    });
-    expect(store.size).toBe(1);
+    const saveCode = async () => {
+      const grantId = newGrantId(webCrypto);
+      const code = await mintToken(webCrypto, 'code', grantId);
+      await store.saveCode(code.key, {
+        grantId,
+        clientId: 'c',
+        subject: 's',
+        scopes: [],
+        redirectUri: 'https://x.example/cb',
+        redirectUriProvided: true,
+        issuedAt: clock.time,
+        expiresAt: clock.time + 60_000,
+      });
+    };
+    // The write after the interval starts the sweep and takes one slice (256 records) of it.
+    await saveCode();
+    expect(store.size).toBe(500 - 256 + 1);
+    // The next write finishes it: only the new records are left.
+    await saveCode();
+    expect(store.size).toBe(2);
+  });
+
+  test('a sweep slice is bounded: one write looks at sweepSlice records at most', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryGrantStore({ clock, sweepIntervalMs: 1_000, sweepSlice: 1_000 });
+    for (let i = 0; i < 5_000; i++) {
+      const grantId = `g${i}`;
+      await store.issueTokens({
+        grantId,
+        accessToken: {
+          key: { hash: `h${i}`, grantId },
+          record: { grantId, clientId: 'c', scopes: [], issuedAt: clock.time, expiresAt: clock.time + 500 },
+        },
+      });
+    }
+    clock.time += 2_000;
+    for (let write = 1; write <= 5; write++) {
+      await store.revokeGrant(`r${write}`, clock.time + 60_000);
+      // Each write drops at most one slice of the expired records, and adds its tombstone.
+      expect(store.size).toBe(5_000 - write * 1_000 + write);
+    }
+    await store.revokeGrant('r6', clock.time + 60_000);
+    expect(store.size).toBe(6);
   });
 
   test('a revoked grant is forgotten after retainUntil', async () => {
