@@ -516,6 +516,34 @@ describe('OpenID Connect in the app', () => {
     expect(consent).toContain('<li><code>email</code>');
     expect(consent).not.toContain('<code>openid</code>');
   });
+
+  test('prompt=consent shows the consent page even when consent is remembered (OpenID Connect Core 3.1.2.1)', async () => {
+    const { handler } = await openidApp();
+    const go = browser(handler);
+    const authorize = (extra: Record<string, string> = {}) =>
+      `/authorize?${new URLSearchParams({ response_type: 'code', client_id: 'rp', redirect_uri: REDIRECT, scope: 'openid email', state: 'st', ...extra })}`;
+    const login = await (await go((await go(authorize())).headers.get('location') ?? '')).text();
+    const afterLogin = await go('/login', {
+      method: 'POST',
+      form: {
+        csrf: field(login, 'csrf'),
+        interaction: field(login, 'interaction'),
+        username: 'alice',
+        password: 'wonderland',
+      },
+    });
+    const consent = await (await go(afterLogin.headers.get('location') ?? '')).text();
+    await go('/consent', {
+      method: 'POST',
+      form: { csrf: field(consent, 'csrf'), interaction: field(consent, 'interaction'), decision: 'approve' },
+    });
+    // Remembered: straight back to the client with a code.
+    const again = await go(authorize());
+    expect(new URL(again.headers.get('location') ?? '').searchParams.get('code')).toMatch(/^kbc_/);
+    // prompt=consent: the consent page again, though the session and the consent are there.
+    const asked = await go(authorize({ prompt: 'consent' }));
+    expect(new URL(asked.headers.get('location') ?? '', ISSUER).pathname).toBe('/consent');
+  });
 });
 
 describe('resources (RFC 8707) in the app', () => {

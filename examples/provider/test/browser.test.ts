@@ -110,8 +110,9 @@ describe.skipIf(!haveChromium)('the demo in Chromium', () => {
       }),
     );
     providerHttp = provider.http;
-    expect(((await provider.clients.listClients?.()) ?? []).map((c) => c.redirectUris)).toEqual([
-      [`${clientBase}/callback`],
+    // Demo mode registers the demo app (with its redirect URI on the demo port) and the MCP server's client.
+    expect((await provider.clients.findClient('kraikub-demo'))?.redirectUris).toEqual([
+      `${clientBase}/callback`,
     ]);
 
     // The demo client app (examples/client), served on node:http.
