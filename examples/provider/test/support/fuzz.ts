@@ -73,6 +73,8 @@ interface Stats {
   statuses: Map<number, number>;
   /** Routes that got at least one answer from the app. */
   answered: Set<string>;
+  /** Per route, how many answers of each status: `FUZZ_ROUTES=1` prints them. */
+  byRoute: Map<string, Map<number, number>>;
   flowsOk: number;
   flowsFailed: number;
   /** Generated but not sent: they share a quarantined choice with known crashers. */
@@ -193,6 +195,7 @@ export class Phase {
     culprits: 0,
     statuses: new Map(),
     answered: new Set(),
+    byRoute: new Map(),
     flowsOk: 0,
     flowsFailed: 0,
     skipped: 0,
@@ -300,6 +303,9 @@ export class Phase {
       }
       this.stats.appResponses++;
       this.stats.answered.add(request.route);
+      const perRoute = this.stats.byRoute.get(request.route) ?? new Map<number, number>();
+      perRoute.set(response.status, (perRoute.get(response.status) ?? 0) + 1);
+      this.stats.byRoute.set(request.route, perRoute);
       this.stats.statuses.set(response.status, (this.stats.statuses.get(response.status) ?? 0) + 1);
       const status = response.status;
       const storeNote = noStore(response) ? '' : ', no Cache-Control: no-store';
@@ -751,7 +757,16 @@ export class Phase {
       `valid flows ok ${s.flowsOk} / failed ${s.flowsFailed}; failures ${this.failures.length}` +
       (this.#quarantined.size === 0
         ? ''
-        : `; not sent ${s.skipped} resembling known crashers (${[...this.#quarantined].join(', ')})`)
+        : `; not sent ${s.skipped} resembling known crashers (${[...this.#quarantined].join(', ')})`) +
+      (process.env.FUZZ_ROUTES === '1'
+        ? [...s.byRoute.entries()]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(
+              ([route, byStatus]) =>
+                `\n  ${route}: ${[...byStatus.entries()].map(([status, n]) => `${status}:${n}`).join(' ')}`,
+            )
+            .join('')
+        : '')
     );
   }
 }

@@ -408,6 +408,93 @@ interface Route {
   readonly carry: 'query' | 'body' | 'none';
   readonly params: (rng: Rng, ctx: GenContext, cookie: string | undefined) => Pairs;
   readonly auth: 'basic' | 'bearer' | 'cookie' | 'none';
+  /** A JSON body (client registration) instead of a form. */
+  readonly json?: (rng: Rng) => string;
+  /** A path that varies (a client's configuration endpoint). */
+  readonly pathOf?: (rng: Rng) => string;
+}
+
+/** Every byte of `text`'s UTF-8 percent-encoded (lone surrogates become U+FFFD, never a throw). */
+function percentEncoded(text: string): string {
+  return [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('');
+}
+
+/** A redirect URI for a registration: allowed, refused, or junk. */
+function registrationRedirect(rng: Rng): string {
+  return rng.pick([
+    'http://127.0.0.1:8976/callback',
+    'http://localhost:4000/callback',
+    'https://app.example/cb',
+    'com.example.app:/cb',
+    'http://evil.example/cb',
+    'javascript:alert(1)',
+    'https://app.example/cb#frag',
+    'myapp:/cb',
+    junk(rng),
+  ]);
+}
+
+/**
+ * The body of a registration (RFC 7591): client metadata, valid or not, with
+ * wrong types, deep nesting, huge values and broken JSON now and then.
+ */
+function registrationBody(rng: Rng): string {
+  if (rng.chance(0.4)) {
+    // What an MCP client sends: a public client on a loopback redirect (it registers: 201).
+    return JSON.stringify({
+      client_name: rng.pick(['Claude Code', 'MCP Inspector', 'kraikub-fuzz']),
+      redirect_uris: [`http://127.0.0.1:${rng.int(1024, 65535)}/callback`],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      ...(rng.chance(0.5) ? { scope: 'mcp:tools offline_access' } : {}),
+    });
+  }
+  const metadata: Record<string, unknown> = {};
+  if (rng.chance(0.9))
+    metadata.redirect_uris = Array.from({ length: rng.int(0, 3) }, () => registrationRedirect(rng));
+  if (rng.chance(0.7))
+    metadata.token_endpoint_auth_method = rng.pick([
+      'none',
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+      junk(rng),
+    ]);
+  if (rng.chance(0.5))
+    metadata.grant_types = rng.pick([
+      ['authorization_code'],
+      ['authorization_code', 'refresh_token'],
+      ['client_credentials'],
+      ['implicit'],
+      [junk(rng)],
+    ]);
+  if (rng.chance(0.3)) metadata.response_types = rng.pick([['code'], ['token'], []]);
+  if (rng.chance(0.6))
+    metadata.scope = rng.pick([
+      'profile',
+      'mcp:tools offline_access',
+      'openid profile email',
+      'admin',
+      junk(rng),
+    ]);
+  if (rng.chance(0.6))
+    metadata.client_name = rng.chance(0.8) ? rng.pick(['MCP client', 'Claude', 'x']) : junk(rng);
+  if (rng.chance(0.1))
+    metadata.logo_uri = rng.pick(['https://app.example/logo.png', 'http://evil.example/x.png', junk(rng)]);
+  if (rng.chance(0.05)) metadata.software_statement = 'eyJhbGciOiJub25lIn0.e30.';
+  if (rng.chance(0.05)) metadata.jwks_uri = 'https://app.example/jwks';
+  if (rng.chance(0.05)) metadata.contacts = Array.from({ length: rng.int(1, 20) }, () => junk(rng));
+  if (rng.chance(0.05)) metadata.redirect_uris = rng.pick(['https://app.example/cb', 42, null, { a: 1 }]);
+  const text = JSON.stringify(metadata);
+  return rng.weighted<() => string>([
+    [85, () => text],
+    [4, () => text.slice(0, rng.int(0, text.length))],
+    [3, () => JSON.stringify(rng.pick([[metadata], null, 'x', 7, true]))],
+    [2, () => `${'['.repeat(5000)}${']'.repeat(5000)}`],
+    [2, () => JSON.stringify({ ...metadata, client_name: 'n'.repeat(rng.int(300, 70_000)) })],
+    [4, () => rng.string(rng.int(1, 200))],
+  ])();
 }
 
 const routes: readonly Route[] = [
@@ -549,6 +636,28 @@ const routes: readonly Route[] = [
     carry: 'none',
     auth: 'bearer',
     params: () => [],
+  },
+  {
+    name: 'POST /register',
+    method: 'POST',
+    path: '/register',
+    weight: 4,
+    carry: 'body',
+    // Open registration: no token (the 5% of stray Authorization headers still come).
+    auth: 'none',
+    params: () => [],
+    json: registrationBody,
+  },
+  {
+    name: 'GET /register/{client_id}',
+    method: 'GET',
+    path: '/register/kbc_x',
+    weight: 2,
+    carry: 'none',
+    auth: 'bearer',
+    params: () => [],
+    pathOf: (rng) =>
+      `/register/${rng.pick(['kbc_AAAAAAAAAAAAAAAAAAAAAA', 'kraikub-demo', '%2e%2e', 'a%2Fb', '%ZZ', percentEncoded(junk(rng))])}`,
   },
   { name: 'GET /', method: 'GET', path: '/', weight: 3, carry: 'none', auth: 'none', params: () => [] },
   {
@@ -976,7 +1085,9 @@ export function generateRequest(rng: Rng, ctx: GenContext, index: number): FuzzR
   if (route.carry === 'query') query = encoded;
   else if (route.carry === 'body') body = encoded;
 
-  if (route.carry === 'body' || rng.chance(0.05)) {
+  if (route.json !== undefined) {
+    body = Buffer.from(route.json(rng), 'utf8');
+  } else if (route.carry === 'body' || rng.chance(0.05)) {
     const base = body ?? encoded;
     body = rng.weighted<() => Buffer>([
       [80, () => base],
@@ -1028,7 +1139,7 @@ export function generateRequest(rng: Rng, ctx: GenContext, index: number): FuzzR
   }
 
   // --- request target ---
-  const path = route.name === 'GET (other path)' ? rng.pick(otherPaths) : route.path;
+  const path = route.name === 'GET (other path)' ? rng.pick(otherPaths) : (route.pathOf?.(rng) ?? route.path);
   let target: Buffer = Buffer.concat([
     Buffer.from(path),
     query.length > 0 ? Buffer.from('?') : Buffer.alloc(0),
@@ -1122,7 +1233,14 @@ export function generateRequest(rng: Rng, ctx: GenContext, index: number): FuzzR
   if (cookie !== undefined) add(`Cookie: ${cookie}`);
 
   const hasBody = body !== undefined;
-  const contentType = hasBody ? contentTypeValue(rng) : rng.chance(0.05) ? formType : undefined;
+  const contentType =
+    hasBody && route.json !== undefined && rng.chance(0.9)
+      ? 'application/json'
+      : hasBody
+        ? contentTypeValue(rng)
+        : rng.chance(0.05)
+          ? formType
+          : undefined;
   if (contentType !== undefined) add(`Content-Type: ${contentType}`);
   if (contentType !== formType && contentType !== undefined)
     notes.push(`content-type:${JSON.stringify(contentType)}`);
