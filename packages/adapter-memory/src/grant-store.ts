@@ -13,6 +13,7 @@ import {
   type TokenIssue,
   type TokenKey,
 } from '@kraikub/core';
+import { ShardedMap } from './sharded-map.ts';
 
 /** Options of {@link MemoryGrantStore}. */
 export interface MemoryGrantStoreOptions {
@@ -70,9 +71,10 @@ export class MemoryGrantStore implements GrantStore {
   readonly #sweepSlice: number;
   /** The sweep under way: where it is, and the time it judges expiry by. */
   #sweeping: { readonly steps: Iterator<void>; readonly now: number } | undefined;
-  readonly #codes = new Map<string, CodeEntry>();
-  readonly #access = new Map<string, AccessTokenRecord>();
-  readonly #refresh = new Map<string, RefreshTokenRecord>();
+  // Sharded, so no hash table's growth or shrinking copies the whole store at once.
+  readonly #codes = new ShardedMap<CodeEntry>();
+  readonly #access = new ShardedMap<AccessTokenRecord>();
+  readonly #refresh = new ShardedMap<RefreshTokenRecord>();
   /**
    * grant id -> until when its revocation is remembered. While a grant is
    * here every record of it reads as absent; the sweep drops those records
@@ -80,7 +82,7 @@ export class MemoryGrantStore implements GrantStore {
    * revocation is rare, every read already checks the tombstone, and the
    * index cost every write a Map of its own.
    */
-  readonly #revoked = new Map<string, number>();
+  readonly #revoked = new ShardedMap<number>();
 
   constructor(options: MemoryGrantStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
@@ -191,10 +193,7 @@ export class MemoryGrantStore implements GrantStore {
       if (entry.record.expiresAt <= now || this.#revoked.has(entry.record.grantId)) this.#codes.delete(hash);
       yield;
     }
-    for (const map of [this.#access, this.#refresh] as Map<
-      string,
-      { expiresAt: number; grantId: string }
-    >[]) {
+    for (const map of [this.#access, this.#refresh] as ShardedMap<{ expiresAt: number; grantId: string }>[]) {
       for (const [hash, record] of map) {
         if (record.expiresAt <= now || this.#revoked.has(record.grantId)) map.delete(hash);
         yield;
