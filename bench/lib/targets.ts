@@ -80,9 +80,19 @@ export const targets: readonly TargetSpec[] = [
     id: 'jmondi',
     name: `@jmondi/oauth2-server ${version('@jmondi/oauth2-server')}`,
     file: 'targets/jmondi.ts',
+    env: { JMONDI_ACCESS_TOKEN: 'opaque' },
     kraikub: false,
     notes:
-      'In-memory repositories, opaque codes and opaque refresh tokens (`useOpaqueAuthorizationCodes`, `useOpaqueRefreshTokens`). Its access token is always an HS256 JWT (no opaque option exists).',
+      'Like for like: in-memory repositories, opaque codes and refresh tokens (`useOpaqueAuthorizationCodes`, `useOpaqueRefreshTokens`), and opaque access tokens (its protected `encryptAccessToken` hook overridden to return the random value its repository stores: the library has no option for it).',
+    unsupported: noOpenid('@jmondi/oauth2-server'),
+  },
+  {
+    id: 'jmondi-jwt',
+    name: `@jmondi/oauth2-server ${version('@jmondi/oauth2-server')}, JWT access tokens (more work)`,
+    file: 'targets/jmondi.ts',
+    kraikub: false,
+    notes:
+      'As configured by default: the same, but its access token is an HS256 JWT signed on every request (work Kraikub does not do for opaque tokens).',
     unsupported: noOpenid('@jmondi/oauth2-server'),
   },
   {

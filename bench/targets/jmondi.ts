@@ -4,12 +4,16 @@
  * `OAuthRequest`, `OAuthResponse` out as JSON).
  *
  * Codes and refresh tokens are opaque (`useOpaqueAuthorizationCodes`,
- * `useOpaqueRefreshTokens`). The access token is always an HS256 JWT whose
- * `jti` is the stored opaque id: the library has no opaque access tokens.
- * Its signing key is given as a `KeyObject` (its best case; see below).
+ * `useOpaqueRefreshTokens`). The library has no opaque access token option:
+ * with `JMONDI_ACCESS_TOKEN=opaque` (the like-for-like row) its protected
+ * `encryptAccessToken` hook is overridden so the access token is the random
+ * value its repository stores, as Kraikub's is; otherwise (the `jmondi-jwt`
+ * row, more work) it is an HS256 JWT whose `jti` is that value, signed with a
+ * `KeyObject` (its best case; see below).
  */
 import { createSecretKey, timingSafeEqual } from 'node:crypto';
 import {
+  AbstractGrant,
   AuthorizationServer,
   DateInterval,
   generateRandomToken,
@@ -139,6 +143,15 @@ const tokenRepository: OAuthTokenRepository = {
     return found;
   },
 };
+
+if (process.env.JMONDI_ACCESS_TOKEN === 'opaque') {
+  // Every grant inherits the hook: the access token is the stored random value, no JWT is signed.
+  (
+    AbstractGrant.prototype as unknown as { encryptAccessToken: (...args: unknown[]) => Promise<string> }
+  ).encryptAccessToken = async function opaque(_client: unknown, accessToken: unknown) {
+    return (accessToken as OAuthToken).accessToken;
+  };
+}
 
 const server = new AuthorizationServer(
   clientRepository,
