@@ -159,6 +159,72 @@ export function summaryTable(report: Report): string[] {
   return lines;
 }
 
+/** Server CPU microseconds per successful request in one window; `undefined` without a CPU reading. */
+export function cpuPerRequest(run: RunResult): number | undefined {
+  return run.serverCpu === undefined || run.ok === 0
+    ? undefined
+    : (run.serverCpu * run.seconds * 1e6) / run.ok;
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+/**
+ * The figure that survives a noisy machine: the server's CPU time per
+ * successful request (from `/proc/<pid>/stat` over the timed window), its
+ * median and spread over the repetitions, and the floor's CPU per request
+ * divided by the target's, paired by repetition (the floor ran in the same
+ * repetition), as a median.
+ */
+export function cpuTable(report: Report): string[] {
+  const rows: string[] = [];
+  for (const work of report.settings.works) {
+    for (const connections of report.settings.connections) {
+      const cellOf = (target: string) =>
+        report.cells.find((c) => c.target === target && c.work === work && c.connections === connections);
+      const floor = cellOf('floor');
+      for (const target of report.targets) {
+        const cell = cellOf(target.id);
+        if (cell === undefined || cell.status !== 'ok') continue;
+        const per = cell.runs.map(cpuPerRequest).filter((v): v is number => v !== undefined);
+        if (per.length === 0) continue;
+        const ratios =
+          floor === undefined || target.id === 'floor'
+            ? []
+            : cell.runs.flatMap((run, i) => {
+                const mine = cpuPerRequest(run);
+                const base =
+                  floor.runs[i] === undefined ? undefined : cpuPerRequest(floor.runs[i] as RunResult);
+                return mine === undefined || base === undefined ? [] : [base / mine];
+              });
+        rows.push(
+          `| ${workShort[work]} | ${connections} | ${target.name} | ${median(per).toFixed(1)} | ` +
+            `${Math.min(...per).toFixed(1)}–${Math.max(...per).toFixed(1)} | ` +
+            `${ratios.length === 0 ? '' : `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`} |`,
+        );
+      }
+    }
+  }
+  if (rows.length === 0) return [];
+  return [
+    '',
+    '## Server CPU per successful request',
+    '',
+    '| work | conn. | target | µs CPU per request, median | min–max over repetitions | floor ÷ target, median of the repetitions (min–max) |',
+    '| --- | ---: | --- | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    "CPU time of the server's process (user + system, from `/proc/<pid>/stat`) over the timed window, divided by " +
+      'the successful responses in it: what a request costs the server, whatever else the machine was doing. ' +
+      "Floor ÷ target: the floor's figure over the target's in the same repetition (1 would be the floor's cost).",
+  ];
+}
+
 /**
  * The code exchange with openid beside the plain one, per target and
  * connection count: both medians, their ratio, the ratio of each
@@ -244,6 +310,7 @@ export function markdown(report: Report): string {
   );
   lines.push('');
   lines.push(...summaryTable(report));
+  lines.push(...cpuTable(report));
   lines.push(...idTokenCost(report));
   for (const work of report.settings.works) {
     for (const connections of report.settings.connections) {
