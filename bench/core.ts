@@ -77,6 +77,15 @@ async function refreshTokens(s: Setup, count: number): Promise<string[]> {
   });
 }
 
+async function accessTokens(s: Setup, count: number): Promise<string[]> {
+  const issued = await codes(s, count);
+  return parallel(count, width, async (i) => {
+    const tokens = await exchange(s.server, issued[i] as string);
+    if (tokens.isErr()) throw new Error(tokens.error.description);
+    return tokens.value.access_token;
+  });
+}
+
 /** Operations per second over `items`, `width` in flight. */
 async function rate(items: readonly string[], run: (item: string) => Promise<boolean>): Promise<number> {
   const started = performance.now();
@@ -107,7 +116,28 @@ async function throughput(name: string, crypto: CryptoPort) {
     ).isOk();
   await rate(await refreshTokens(s, operations / 5), refresh);
   const refreshesPerSecond = await rate(await refreshTokens(s, operations), refresh);
-  return { crypto: name, exchangesPerSecond, exchangesOpenidPerSecond, refreshesPerSecond };
+  // The paths every API call takes: the bearer check (what verifyBearer asks) and introspection
+  // (the client introspecting its own opaque access token, RFC 7662), each a distinct live token.
+  const verify = async (token: string) => {
+    const info = await s.server.verifyAccessToken(token);
+    return info.isOk() && info.value !== undefined;
+  };
+  const introspect = async (token: string) => {
+    const answer = await s.server.introspect({ params: { token }, authorization: basic });
+    return answer.isOk() && answer.value.active;
+  };
+  await rate(await accessTokens(s, operations / 5), verify);
+  const verificationsPerSecond = await rate(await accessTokens(s, operations), verify);
+  await rate(await accessTokens(s, operations / 5), introspect);
+  const introspectionsPerSecond = await rate(await accessTokens(s, operations), introspect);
+  return {
+    crypto: name,
+    exchangesPerSecond,
+    exchangesOpenidPerSecond,
+    refreshesPerSecond,
+    verificationsPerSecond,
+    introspectionsPerSecond,
+  };
 }
 
 function heap(): number {
@@ -182,7 +212,9 @@ async function main(): Promise<void> {
       `core ${r.crypto}: ${Math.round(r.exchangesPerSecond)} exchanges/s (${(1e6 / r.exchangesPerSecond).toFixed(1)} µs), ` +
         `${Math.round(r.exchangesOpenidPerSecond)} with openid (${(1e6 / r.exchangesOpenidPerSecond).toFixed(1)} µs: ` +
         `ID Token ${(1e6 / r.exchangesOpenidPerSecond - 1e6 / r.exchangesPerSecond).toFixed(1)} µs), ` +
-        `${Math.round(r.refreshesPerSecond)} refreshes/s\n`,
+        `${Math.round(r.refreshesPerSecond)} refreshes/s, ` +
+        `${Math.round(r.verificationsPerSecond)} bearer checks/s (${(1e6 / r.verificationsPerSecond).toFixed(1)} µs), ` +
+        `${Math.round(r.introspectionsPerSecond)} introspections/s (${(1e6 / r.introspectionsPerSecond).toFixed(1)} µs)\n`,
     );
   }
   const result: CoreResult = { grants, results, ...held };

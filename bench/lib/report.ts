@@ -55,6 +55,10 @@ export interface CoreResult {
      */
     readonly exchangesOpenidPerSecond?: number;
     readonly refreshesPerSecond: number;
+    /** `verifyAccessToken` of opaque access tokens per second (the check `verifyBearer` makes). Absent in older reports. */
+    readonly verificationsPerSecond?: number;
+    /** Introspections (RFC 7662) of the client's own access tokens per second. Absent in older reports. */
+    readonly introspectionsPerSecond?: number;
   }[];
   /** Heap bytes per grant right after its code was exchanged (code tombstone, access and refresh token). */
   readonly bytesPerGrant: number;
@@ -393,6 +397,19 @@ export function markdown(report: Report): string {
               : `${int(o)} (${us(o).toFixed(1)}) | ${(us(o) - us(r.exchangesPerSecond)).toFixed(1)} | `) +
             `${int(r.refreshesPerSecond)} |`,
         );
+      }
+      if (c.results.some((r) => r.verificationsPerSecond !== undefined)) {
+        lines.push('');
+        lines.push('| crypto | bearer checks/s (µs each) | introspections/s (µs each) |');
+        lines.push('| --- | ---: | ---: |');
+        for (const r of c.results) {
+          const v = r.verificationsPerSecond;
+          const i = r.introspectionsPerSecond;
+          lines.push(
+            `| ${r.crypto} | ${v === undefined ? '' : `${int(v)} (${us(v).toFixed(1)})`} | ` +
+              `${i === undefined ? '' : `${int(i)} (${us(i).toFixed(1)})`} |`,
+          );
+        }
       }
       lines.push('');
       lines.push(
