@@ -1,4 +1,4 @@
-import { err, type Result, ResultAsync } from 'neverthrow';
+import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { decodeBase64url } from '../crypto.ts';
 import type { OAuthError } from '../errors.ts';
 import type { Params } from '../params.ts';
@@ -49,14 +49,28 @@ export async function authenticateClientRequest(
   const client = found.value;
   const secret = credentials.secret;
   if (secret === undefined) return authenticateClient(client, credentials, false);
+  const matches = await matchesDigest(ctx, secret, client?.secretHash);
+  if (matches.isErr()) return err(matches.error);
+  return authenticateClient(client, credentials, matches.value);
+}
+
+/**
+ * Whether `secret`'s SHA-256 is `storedHash` (base64url), compared as bytes in
+ * constant time; without a stored hash, compared against a decoy so both
+ * paths do the same work, and never a match. For client secrets and
+ * registration access tokens alike.
+ */
+export async function matchesDigest(
+  ctx: Context,
+  secret: string,
+  storedHash: string | undefined,
+): Promise<Result<boolean, OAuthError>> {
   // The presented secret's digest is compared as bytes with the stored one (what
   // `sha256Base64url` would encode, without the round trip through base64url).
   const digest = await tryPort('CryptoPort.sha256', () => ctx.crypto.sha256(secret));
   if (digest.isErr()) return err(digest.error);
-  const given = digest.value;
-  const stored = (client?.secretHash && storedDigest(client.secretHash)) || decoy;
-  const matches = ctx.crypto.timingSafeEqual(given, stored) && client?.secretHash !== undefined;
-  return authenticateClient(client, credentials, matches);
+  const stored = (storedHash && storedDigest(storedHash)) || decoy;
+  return ok(ctx.crypto.timingSafeEqual(digest.value, stored) && storedHash !== undefined);
 }
 
 /**

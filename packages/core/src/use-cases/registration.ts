@@ -9,6 +9,7 @@ import { err, ok, type Result } from 'neverthrow';
 import { clientRecordSchema } from '../config.ts';
 import { base64url, sha256Base64url } from '../crypto.ts';
 import { type OAuthError, type OAuthErrorOf, oauthError } from '../errors.ts';
+import { matchesDigest } from '../lib/client-authentication.ts';
 import type { Context } from '../lib/context.ts';
 import { type Outcome, tryPort } from '../lib/port.ts';
 import type { ClientRecord } from '../ports.ts';
@@ -267,14 +268,10 @@ async function authorizedClient(
   const found = await tryPort('ClientStore.findClient', () => ctx.clients.findClient(clientId));
   if (found.isErr()) return err(found.error);
   const client = found.value;
-  const hash = await sha256Base64url(ctx.crypto, token);
-  const expected = client?.registration?.accessTokenHash ?? hash.replace(/./g, 'A');
-  const encoder = new TextEncoder();
-  const same = ctx.crypto.timingSafeEqual(encoder.encode(hash), encoder.encode(expected));
+  const same = await matchesDigest(ctx, token, client?.registration?.accessTokenHash);
+  if (same.isErr()) return err(same.error);
   // RFC 7592 section 2: an unknown client is answered like a bad token, so ids cannot be probed.
-  return client === undefined || client.registration === undefined || !same
-    ? err(invalidToken())
-    : ok(client);
+  return client === undefined || !same.value ? err(invalidToken()) : ok(client);
 }
 
 /**
@@ -351,9 +348,12 @@ export async function updateClient(
   const current = client.value;
   if (body.client_secret !== undefined) {
     const secret = body.client_secret;
-    const given =
-      typeof secret === 'string' && secret.length <= 512 ? await sha256Base64url(ctx.crypto, secret) : '';
-    if (current.secretHash === undefined || given !== current.secretHash) {
+    const same =
+      typeof secret === 'string' && secret.length <= 512
+        ? await matchesDigest(ctx, secret, current.secretHash)
+        : ok(false);
+    if (same.isErr()) return err(same.error);
+    if (!same.value) {
       return err(oauthError('invalid_request', 'client_secret does not match the registered secret.'));
     }
   }
