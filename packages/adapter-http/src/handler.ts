@@ -132,12 +132,14 @@ export function createRouter(server: AuthorizationServer, options: HandlerOption
     const settings = { maxBodyBytes, realm, onError: report(name) };
     return (input) => formEndpoint(endpoint, input, settings);
   };
+  /** Who sent a request: for the caps on pending interactions and the registration rate limit. */
+  const sourceOf = options.sourceOf ?? ((input: RequestSource) => input.remoteAddress);
   const authorization = {
     interactions: options.interactions,
     interact: options.interact,
     maxBodyBytes,
     page,
-    sourceOf: options.sourceOf ?? ((input: RequestSource) => input.remoteAddress),
+    sourceOf,
     retryAfterSeconds,
   };
   const metadataBody = JSON.stringify(meta);
@@ -227,7 +229,7 @@ export function createRouter(server: AuthorizationServer, options: HandlerOption
         options.registrationRateLimit === false
           ? undefined
           : (options.registrationRateLimit ?? fixedWindowRateLimiter()),
-      sourceOf: (input: HttpInput) => (options.sourceOf ?? ((r: RequestSource) => r.remoteAddress))(input),
+      sourceOf,
     };
     routes.set(registrationPath, (input) => registrationEndpoint(server, input, settings));
     configuration = (input, clientId) => clientConfigurationEndpoint(server, input, clientId, settings);

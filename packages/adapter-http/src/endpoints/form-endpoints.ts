@@ -30,16 +30,30 @@ export async function readForm(
   maxBodyBytes: number,
 ): Promise<EndpointRequest | EndpointResult> {
   if (input.method !== 'POST') return reject(405, 'This endpoint accepts only POST.', { allow: 'POST' });
-  const type = (input.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') {
-    return reject(400, 'The body must be application/x-www-form-urlencoded.');
-  }
-  const length = Number(input.header('content-length') ?? '0');
-  if (Number.isFinite(length) && length > maxBodyBytes) return reject(413, 'The request body is too large.');
-  const body = await input.readBody(maxBodyBytes);
-  if (body === tooLarge) return reject(413, 'The request body is too large.');
+  const body = await readTypedBody(input, 'application/x-www-form-urlencoded', maxBodyBytes);
+  if (typeof body !== 'string') return reject(body.status, body.description);
   // URLSearchParams iterates as name/value pairs, repeats kept: core reads it as it is.
   return { params: new URLSearchParams(body), authorization: input.header('authorization') };
+}
+
+/**
+ * The body of a request whose media type is `type`, read up to
+ * `maxBodyBytes` (a larger declared or actual length is refused before, or
+ * as soon as, it is known); otherwise the status and description to refuse
+ * it with.
+ */
+export async function readTypedBody(
+  input: HttpInput,
+  type: string,
+  maxBodyBytes: number,
+): Promise<string | { readonly status: 400 | 413; readonly description: string }> {
+  const given = (input.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (given !== type) return { status: 400, description: `The body must be ${type}.` };
+  const length = Number(input.header('content-length') ?? '0');
+  const large = { status: 413, description: 'The request body is too large.' } as const;
+  if (Number.isFinite(length) && length > maxBodyBytes) return large;
+  const body = await input.readBody(maxBodyBytes);
+  return body === tooLarge ? large : body;
 }
 
 function isRequest(value: EndpointRequest | EndpointResult): value is EndpointRequest {

@@ -1,14 +1,8 @@
 import type { AuthorizationServer, OAuthError } from '@kraikub/core';
 import { bearerChallenge, readBearer } from '../lib/bearer-header.ts';
-import {
-  type EndpointResult,
-  type HttpInput,
-  type HttpOutput,
-  json,
-  noStore,
-  tooLarge,
-} from '../lib/http.ts';
+import { type EndpointResult, type HttpInput, type HttpOutput, json, noStore } from '../lib/http.ts';
 import { errorJson } from '../lib/status.ts';
+import { readTypedBody } from './form-endpoints.ts';
 
 /**
  * Decides whether a caller may register now: `true`, or how many seconds
@@ -101,13 +95,8 @@ function errorOf(error: OAuthError, realm: string): HttpOutput {
 
 /** Reads a JSON object body; an answer when it cannot. */
 async function readJson(input: HttpInput, maxBodyBytes: number): Promise<{ value: unknown } | HttpOutput> {
-  const type = (input.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') return invalidRequest(400, 'The body must be application/json.');
-  const length = Number(input.header('content-length') ?? '0');
-  if (Number.isFinite(length) && length > maxBodyBytes)
-    return invalidRequest(413, 'The request body is too large.');
-  const body = await input.readBody(maxBodyBytes);
-  if (body === tooLarge) return invalidRequest(413, 'The request body is too large.');
+  const body = await readTypedBody(input, 'application/json', maxBodyBytes);
+  if (typeof body !== 'string') return invalidRequest(body.status, body.description);
   try {
     return { value: JSON.parse(body) as unknown };
   } catch {
