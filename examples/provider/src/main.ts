@@ -1,5 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
-import { createNodeFetch } from '@kraikub/adapter-http/node';
+import { createNodeFetch, nodeCrypto } from '@kraikub/adapter-http/node';
 import { sha256Base64url, webCrypto } from '@kraikub/core';
 import { createProviderApp, type ProviderAppOptions } from './app.ts';
 import { loadSettings, type Settings } from './config.ts';
@@ -76,6 +75,8 @@ export async function createApp(
   return { ...created, signingKeys: source };
 }
 
+const encoder = new TextEncoder();
+
 /**
  * Dynamic registration and Client ID Metadata Documents as configured: both
  * on in demo mode unless turned off, so MCP clients connect unchanged.
@@ -92,18 +93,15 @@ function registrationOf(
       : {
           registration:
             mode === 'token' && token !== undefined
-              ? { initialAccessToken: (presented: string) => safeEqual(presented, token) }
+              ? {
+                  // Constant time, as the crypto port compares (a length mismatch is simply false).
+                  initialAccessToken: (presented: string) =>
+                    nodeCrypto.timingSafeEqual(encoder.encode(presented), encoder.encode(token)),
+                }
               : {},
         }),
     ...(documents ? { clientIdMetadataDocuments: { fetch: createNodeFetch() } } : {}),
   };
-}
-
-/** Compares two secrets in time that depends only on their length. */
-function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function listenFailure(cause: unknown, settings: Settings): string {

@@ -14,6 +14,7 @@ import { createProviderApp, type ProviderAppOptions } from '../src/app.ts';
 import { main as clientsCli } from '../src/clients-cli.ts';
 import { loadSettings } from '../src/config.ts';
 import { main as keysCli } from '../src/keys-cli.ts';
+import { createApp } from '../src/main.ts';
 import { serve } from '../src/node-server.ts';
 import { openSigner } from '../src/signing.ts';
 import { openStorage } from '../src/storage.ts';
@@ -645,6 +646,38 @@ describe('clients that register themselves, in the app', () => {
     expect((await registered.json()).client_name).toBe('CLI');
     const off = await app(ISSUER);
     expect((await post(off.handler)).status).toBe(404);
+  });
+
+  test('REGISTRATION=token: /register needs REGISTRATION_TOKEN as its bearer token', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kraikub-registration-'));
+    const settings = loadSettings({
+      REGISTRATION: 'token',
+      REGISTRATION_TOKEN: 'an-initial-access-token',
+      CLIENTS_FILE: join(dir, 'clients.json'),
+      SIGNING_KEYS_FILE: join(dir, 'keys.json'),
+      LOG_REQUESTS: 'false',
+    });
+    const storage = await openStorage(settings, () => undefined);
+    try {
+      const { handler } = await createApp(settings, storage);
+      const register = (authorization?: string) =>
+        handler(
+          new Request(`${settings.issuer}/register`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              ...(authorization === undefined ? {} : { authorization }),
+            },
+            body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' }),
+          }),
+        );
+      expect((await register()).status).toBe(401);
+      expect((await register('Bearer an-initial-access-tokeX')).status).toBe(401);
+      expect((await register('Bearer an-initial-access-token-longer')).status).toBe(401);
+      expect((await register('Bearer an-initial-access-token')).status).toBe(201);
+    } finally {
+      await storage.close();
+    }
   });
 
   test('REGISTRATION and CLIENT_ID_METADATA_DOCUMENTS settings, validated', () => {
