@@ -133,9 +133,10 @@ export const webCrypto: CryptoPort = {
  * const secretHash = await sha256Base64url(webCrypto, 'my client secret');
  * ```
  */
-export async function sha256Base64url(crypto: CryptoPort, input: string): Promise<string> {
+export function sha256Base64url(crypto: CryptoPort, input: string): Promise<string> {
+  // No async wrapper: on the token endpoint this runs for every token, and each wrapper is a promise more.
   if (crypto.sha256Base64url !== undefined) return crypto.sha256Base64url(input);
-  return base64url(await crypto.sha256(input));
+  return crypto.sha256(input).then(base64url);
 }
 
 /** Alphabet index of each ASCII code, -1 outside the base64url alphabet. */

@@ -37,14 +37,14 @@ export function newGrantId(crypto: CryptoPort): string {
 }
 
 /** Builds `<prefix><grantId>.<secret>` and its key (SHA-256 of the whole token). */
-async function assemble(
+function assemble(
   crypto: CryptoPort,
   kind: TokenKind,
   grantId: string,
   secret: string,
 ): Promise<MintedToken> {
   const value = `${tokenPrefixes[kind]}${grantId}.${secret}`;
-  return { value, key: { grantId, hash: await sha256Base64url(crypto, value) } };
+  return sha256Base64url(crypto, value).then((hash) => ({ value, key: { grantId, hash } }));
 }
 
 /**
