@@ -7,10 +7,21 @@
  * what the ID Token costs per exchange. Run by `bench/run.ts` (pinned, with
  * `--expose-gc`); prints one JSON line last.
  *
+ * The paths every API call takes are measured for both access token
+ * formats: opaque tokens (`verifyAccessToken`, what `verifyBearer(server)`
+ * asks; introspection), and RFC 9068 JWT access tokens of a resource server
+ * configured with `accessTokenFormat: 'jwt'` (the same two, where core
+ * first checks the signature, then the store; and `@kraikub/jose`'s
+ * `createJwtAccessTokenVerifier`, the signature alone). Beside each rate,
+ * the process's CPU time per operation (`process.cpuUsage`, every thread:
+ * Web Crypto's jobs on libuv's pool count too). `node:crypto`'s synchronous
+ * ES256 `verify` of the same tokens is a reference for the signature alone.
+ *
  *   node --expose-gc --import tsx core.ts [--smoke]
  *   (run.ts sets TSX_TSCONFIG_PATH=tsconfig.run.json and NODE_ENV=production: the built packages)
  */
 
+import { createPublicKey, type JsonWebKey, verify as verifySignature } from 'node:crypto';
 import { createInteractions } from '@kraikub/adapter-http';
 import { nodeCrypto } from '@kraikub/adapter-http/node';
 import { MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
@@ -21,13 +32,17 @@ import {
   type CryptoPort,
   webCrypto,
 } from '@kraikub/core';
+import { createJwtAccessTokenVerifier } from '@kraikub/jose';
 import { basic, benchServer } from './lib/kraikub.ts';
 import type { CoreResult } from './lib/report.ts';
 import { client, parallel } from './lib/target.ts';
+import { apiServer, mintAccessTokens, resource } from './targets/api-common.ts';
 
 const smoke = process.argv.includes('--smoke');
 const operations = smoke ? 5_000 : 50_000;
 const grants = smoke ? 10_000 : 100_000;
+/** JWT access tokens per pass: a tenth of a millisecond or more each, so fewer. */
+const jwtOperations = operations / 5;
 /** In flight at once, like the connections of the HTTP cells. */
 const width = 50;
 
@@ -86,16 +101,49 @@ async function accessTokens(s: Setup, count: number): Promise<string[]> {
   });
 }
 
-/** Operations per second over `items`, `width` in flight. */
+/** CPU µs per operation of the last {@link rate} pass (user + system, every thread of the process). */
+let lastCpuMicros = 0;
+
+/** Operations per second over `items`, `width` in flight; the pass's CPU per operation in `lastCpuMicros`. */
 async function rate(items: readonly string[], run: (item: string) => Promise<boolean>): Promise<number> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const ok = await parallel(items.length, width, (i) => run(items[i] as string));
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  lastCpuMicros = Math.round(((used.user + used.system) / items.length) * 10) / 10;
   if (ok.some((success) => !success)) throw new Error('an operation failed');
   return items.length / seconds;
 }
 
-async function throughput(name: string, crypto: CryptoPort) {
+/** {@link rate}, and the pass's CPU µs per operation. */
+async function measure(
+  items: readonly string[],
+  run: (item: string) => Promise<boolean>,
+): Promise<{ perSecond: number; cpuMicros: number }> {
+  const perSecond = await rate(items, run);
+  return { perSecond, cpuMicros: lastCpuMicros };
+}
+
+/** A result row: run.ts's `CoreResult` row, plus the JWT access token paths and CPU per operation. */
+type Row = CoreResult['results'][number] & {
+  readonly exchangesOpenidPerSecond: number;
+  readonly verificationsPerSecond: number;
+  readonly introspectionsPerSecond: number;
+  /** `verifyAccessToken` of RFC 9068 JWT access tokens per second: signature, `typ`, `iss`, then the store. */
+  readonly jwtVerificationsPerSecond: number;
+  /** Introspections of the client's own JWT access tokens per second. */
+  readonly jwtIntrospectionsPerSecond: number;
+  /** `createJwtAccessTokenVerifier(...).verify` per second: the signature and claims alone, no store. */
+  readonly jwtSignatureOnlyPerSecond: number;
+  /** CPU µs per operation (`process.cpuUsage`, every thread), by path. */
+  readonly cpuMicros: Readonly<Record<string, number>>;
+};
+
+async function throughput(
+  name: string,
+  crypto: CryptoPort,
+): Promise<{ row: Row; jwt: { tokens: string[]; keys: JwksOption } }> {
   const s = await setup(crypto);
   const plain = async (code: string) => (await exchange(s.server, code)).isOk();
   const openid = async (code: string) => {
@@ -105,8 +153,11 @@ async function throughput(name: string, crypto: CryptoPort) {
   // Warm-up of both, then the measured passes, back to back.
   await rate(await codes(s, operations / 5), plain);
   await rate(await codes(s, operations / 5, true), openid);
+  const cpuMicros: Record<string, number> = {};
   const exchangesPerSecond = await rate(await codes(s, operations), plain);
+  cpuMicros.exchange = lastCpuMicros;
   const exchangesOpenidPerSecond = await rate(await codes(s, operations, true), openid);
+  cpuMicros.exchangeOpenid = lastCpuMicros;
   const refresh = async (token: string) =>
     (
       await s.server.token({
@@ -116,6 +167,7 @@ async function throughput(name: string, crypto: CryptoPort) {
     ).isOk();
   await rate(await refreshTokens(s, operations / 5), refresh);
   const refreshesPerSecond = await rate(await refreshTokens(s, operations), refresh);
+  cpuMicros.refresh = lastCpuMicros;
   // The paths every API call takes: the bearer check (what verifyBearer asks) and introspection
   // (the client introspecting its own opaque access token, RFC 7662), each a distinct live token.
   const verify = async (token: string) => {
@@ -128,16 +180,98 @@ async function throughput(name: string, crypto: CryptoPort) {
   };
   await rate(await accessTokens(s, operations / 5), verify);
   const verificationsPerSecond = await rate(await accessTokens(s, operations), verify);
+  cpuMicros.verification = lastCpuMicros;
   await rate(await accessTokens(s, operations / 5), introspect);
   const introspectionsPerSecond = await rate(await accessTokens(s, operations), introspect);
-  return {
+  cpuMicros.introspection = lastCpuMicros;
+  const jwt = await jwtPaths(crypto);
+  const row: Row = {
     crypto: name,
     exchangesPerSecond,
     exchangesOpenidPerSecond,
     refreshesPerSecond,
     verificationsPerSecond,
     introspectionsPerSecond,
+    jwtVerificationsPerSecond: jwt.verification.perSecond,
+    jwtIntrospectionsPerSecond: jwt.introspection.perSecond,
+    jwtSignatureOnlyPerSecond: jwt.signatureOnly.perSecond,
+    cpuMicros: {
+      ...cpuMicros,
+      jwtVerification: jwt.verification.cpuMicros,
+      jwtIntrospection: jwt.introspection.cpuMicros,
+      jwtSignatureOnly: jwt.signatureOnly.cpuMicros,
+    },
   };
+  return { row, jwt };
+}
+
+/** The public JWKS as `jose` (through `createJwtAccessTokenVerifier`) types it. */
+type JwksOption = Parameters<typeof createJwtAccessTokenVerifier>[0]['jwks'];
+
+/**
+ * The same paths for RFC 9068 JWT access tokens (ES256): a server whose one
+ * resource server wants JWTs, tokens minted through `approve` and the code
+ * exchange (so for that resource), each pass over the same distinct live
+ * tokens (checking a token does not use it up).
+ */
+async function jwtPaths(crypto: CryptoPort) {
+  const clock = { offset: 0, now: () => Date.now() + clock.offset };
+  const { server, request } = await apiServer({
+    store: new MemoryGrantStore({ clock }),
+    crypto,
+    format: 'jwt',
+    clock,
+  });
+  const tokens = await mintAccessTokens(server, request, jwtOperations, width);
+  const warm = tokens.slice(0, jwtOperations / 5);
+  if (tokens[0]?.split('.').length !== 3) throw new Error('the access tokens are not JWTs');
+  const jwks = await server.jwks();
+  if (jwks.isErr()) throw new Error(jwks.error.description);
+  const keys = { keys: [...jwks.value.keys] } as JwksOption;
+  const bySignature = createJwtAccessTokenVerifier({
+    issuer: server.config.issuer,
+    jwks: keys,
+    audience: resource,
+  });
+  const verify = async (token: string) => {
+    const info = await server.verifyAccessToken(token, { audience: resource });
+    return info.isOk() && info.value !== undefined;
+  };
+  const introspect = async (token: string) => {
+    const answer = await server.introspect({ params: { token }, authorization: basic });
+    return answer.isOk() && answer.value.active;
+  };
+  const signatureOnly = async (token: string) => (await bySignature.verify(token)) !== undefined;
+  await rate(warm, verify);
+  const verification = await measure(tokens, verify);
+  await rate(warm, introspect);
+  const introspection = await measure(tokens, introspect);
+  await rate(warm, signatureOnly);
+  return { verification, introspection, signatureOnly: await measure(tokens, signatureOnly), tokens, keys };
+}
+
+/**
+ * A reference, not a Kraikub path: `node:crypto`'s synchronous `verify` of
+ * the ES256 signatures of JWT access tokens (no claims, no JSON), on the
+ * main thread. What the bare signature check costs on this machine.
+ */
+async function nodeSignatureReference(
+  tokens: readonly string[],
+  keys: JwksOption,
+): Promise<{ perSecond: number; cpuMicros: number }> {
+  if (keys instanceof URL) throw new Error('a JWKS in memory was expected');
+  const key = createPublicKey({ key: keys.keys[0] as JsonWebKey, format: 'jwk' });
+  const check = async (token: string) => {
+    const dot = token.lastIndexOf('.');
+    return verifySignature(
+      'sha256',
+      Buffer.from(token.slice(0, dot)),
+      { key, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(token.slice(dot + 1), 'base64url'),
+    );
+  };
+  await rate(tokens.slice(0, jwtOperations / 5), check);
+  return measure(tokens, check);
 }
 
 function heap(): number {
@@ -206,7 +340,10 @@ async function interactionMemory(): Promise<number> {
 async function main(): Promise<void> {
   // Memory first, on a fresh heap: what the throughput passes leave behind would blur the delta.
   const held = { ...(await memory()), bytesPerInteraction: await interactionMemory() };
-  const results = [await throughput('nodeCrypto', nodeCrypto), await throughput('webCrypto', webCrypto)];
+  const node = await throughput('nodeCrypto', nodeCrypto);
+  const web = await throughput('webCrypto', webCrypto);
+  const results: Row[] = [node.row, web.row];
+  const jwtNodeCryptoVerify = await nodeSignatureReference(node.jwt.tokens, node.jwt.keys);
   for (const r of results) {
     process.stderr.write(
       `core ${r.crypto}: ${Math.round(r.exchangesPerSecond)} exchanges/s (${(1e6 / r.exchangesPerSecond).toFixed(1)} µs), ` +
@@ -214,10 +351,24 @@ async function main(): Promise<void> {
         `ID Token ${(1e6 / r.exchangesOpenidPerSecond - 1e6 / r.exchangesPerSecond).toFixed(1)} µs), ` +
         `${Math.round(r.refreshesPerSecond)} refreshes/s, ` +
         `${Math.round(r.verificationsPerSecond)} bearer checks/s (${(1e6 / r.verificationsPerSecond).toFixed(1)} µs), ` +
-        `${Math.round(r.introspectionsPerSecond)} introspections/s (${(1e6 / r.introspectionsPerSecond).toFixed(1)} µs)\n`,
+        `${Math.round(r.introspectionsPerSecond)} introspections/s (${(1e6 / r.introspectionsPerSecond).toFixed(1)} µs); ` +
+        `JWT access tokens: ${Math.round(r.jwtVerificationsPerSecond)} bearer checks/s (${(1e6 / r.jwtVerificationsPerSecond).toFixed(1)} µs), ` +
+        `${Math.round(r.jwtIntrospectionsPerSecond)} introspections/s (${(1e6 / r.jwtIntrospectionsPerSecond).toFixed(1)} µs), ` +
+        `${Math.round(r.jwtSignatureOnlyPerSecond)} by signature alone/s (${(1e6 / r.jwtSignatureOnlyPerSecond).toFixed(1)} µs); ` +
+        `CPU µs/op ${JSON.stringify(r.cpuMicros)}\n`,
     );
   }
-  const result: CoreResult = { grants, results, ...held };
+  process.stderr.write(
+    `reference: node:crypto verify (sync, ES256 signature alone) ${Math.round(jwtNodeCryptoVerify.perSecond)}/s, ` +
+      `${jwtNodeCryptoVerify.cpuMicros} µs CPU each\n`,
+  );
+  // Only fields added to run.ts's CoreResult: it parses this line and ignores what it does not know.
+  const result: CoreResult & { jwtNodeCryptoVerify: { perSecond: number; cpuMicros: number } } = {
+    grants,
+    results,
+    ...held,
+    jwtNodeCryptoVerify,
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
