@@ -1,0 +1,255 @@
+/**
+ * Flat tail latency: code exchanges over HTTP against a `MemoryGrantStore`
+ * holding a million records, in a window with no sweep and in a window in
+ * which a sweep of those records runs (half of them expired, so it has real
+ * work), with the server's event loop delay (`monitorEventLoopDelay`,
+ * resolution 1 ms) and garbage collections in each window.
+ *
+ *   cd bench && node --import tsx tail.ts [--smoke] [--grants=500000] [--reps=3] [--warmup=2]
+ *     [--duration=5] [--connections=50] [--codes=175000] [--out=results/tail]
+ *
+ * The server (`targets/api-tail.ts`, `--expose-gc --max-old-space-size=8192`)
+ * runs pinned to core 0 and is started afresh for each repetition: it fills
+ * its store with `grants` grants (an access and a refresh token each, so
+ * 500,000 grants are 1,000,000 records), half of them expiring just before
+ * the store's first sweep is due. Window (a) runs at the real time: no sweep
+ * is due. For window (b) the server's clock jumps past the due sweep as the
+ * window starts, so the first exchange starts the sweep, which then moves a
+ * slice (256 records) per write. Each window has its own distinct codes,
+ * minted through `approve` beforehand (a code is good once), so the store
+ * also holds those codes and what the exchanges add.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { client } from './lib/target.ts';
+import { basicHeader } from './targets/api-common.ts';
+import {
+  argsOf,
+  benchDir,
+  cell,
+  loadWindow,
+  machine,
+  type PlannedRequest,
+  pinGenerator,
+  pinning,
+  spread,
+  startApiTarget,
+  type WindowResult,
+} from './targets/api-load.ts';
+
+const args = argsOf(process.argv.slice(2));
+const smoke = args.has('smoke');
+const grants = Number(args.get('grants') || (smoke ? 20_000 : 500_000));
+const reps = Number(args.get('reps') || (smoke ? 1 : 3));
+const warmup = Number(args.get('warmup') || (smoke ? 0.5 : 2));
+const duration = Number(args.get('duration') || (smoke ? 1 : 5));
+const connections = Number(args.get('connections') || 50);
+/** Distinct codes per window (warm-up included): enough for 25,000 exchanges a second. */
+const codes = Number(args.get('codes') || Math.ceil(25_000 * (warmup + duration)));
+const outArg = args.get('out') || (smoke ? '/tmp/kraikub-bench-tail-smoke' : 'results/tail');
+const outDir = isAbsolute(outArg) ? outArg : join(benchDir, outArg);
+
+/** What the server saw in a window. */
+interface ServerWindow {
+  readonly loopMaxMs: number;
+  readonly loopP99Ms: number;
+  readonly loopP50Ms: number;
+  readonly loopMeanMs: number;
+  readonly loopSamples: number;
+  readonly gcCount: number;
+  readonly gcMaxMs: number;
+  readonly gcTotalMs: number;
+  readonly sizeBefore: number;
+  readonly minSize: number;
+  readonly sizeAfter: number;
+  readonly sweepDoneMs?: number;
+  readonly heapUsedMB: number;
+}
+
+interface Fill {
+  readonly records: number;
+  readonly bytesPerGrant: number;
+  readonly heapUsedMB: number;
+  readonly fillSeconds: number;
+}
+
+type Phase = 'no sweep' | 'sweep';
+
+interface Run {
+  readonly rep: number;
+  readonly phase: Phase;
+  readonly load: WindowResult;
+  readonly server: ServerWindow;
+}
+
+const body = (code: string) =>
+  `grant_type=authorization_code&code=${encodeURIComponent(code)}&redirect_uri=${encodeURIComponent(client.redirectUri)}`;
+const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basicHeader };
+const success = (status: number, text: string) =>
+  status === 200 && text.includes('"access_token":"') && text.includes('"refresh_token":"');
+
+async function main(): Promise<void> {
+  pinGenerator();
+  const before = machine();
+  const startedAt = new Date().toISOString();
+  console.log(
+    `tail: ${grants.toLocaleString('en')} grants (${(2 * grants).toLocaleString('en')} records) in MemoryGrantStore, ` +
+      `code exchanges over HTTP at ${connections} connections, ${warmup} s warm-up + ${duration} s per window, ` +
+      `${codes.toLocaleString('en')} codes per window, ${reps} repetition(s); ` +
+      `${pinning ? 'server on core 0, load on core 1' : 'NOT pinned'}; load average ${String(before.loadAverage)}`,
+  );
+  const runs: Run[] = [];
+  const fills: Fill[] = [];
+  for (let rep = 1; rep <= reps; rep++) {
+    const target = await startApiTarget('api-tail.ts', {}, ['--expose-gc', '--max-old-space-size=8192']);
+    try {
+      const fill = await target.call<Fill>('fill', { grants });
+      fills.push(fill);
+      console.log(
+        `rep ${rep}: filled ${fill.records.toLocaleString('en')} records in ${fill.fillSeconds} s, ` +
+          `${fill.bytesPerGrant} B heap per grant, heap ${fill.heapUsedMB} MB`,
+      );
+      for (const phase of ['no sweep', 'sweep'] as const) {
+        const minted = await target.call<string[]>('mint', { count: codes });
+        const requests: PlannedRequest[] = minted.map((code) => ({
+          method: 'POST',
+          path: '/token',
+          headers,
+          body: body(code),
+        }));
+        let stopped: Promise<ServerWindow> | undefined;
+        const load = await loadWindow({
+          port: target.port,
+          pid: target.pid,
+          connections,
+          warmup,
+          duration,
+          requests,
+          cycle: false,
+          success,
+          onStart: async () => {
+            await target.call('start', { sweep: phase === 'sweep' });
+          },
+          onEnd: () => {
+            stopped = target.call<ServerWindow>('stop');
+          },
+        });
+        // The window's end timer may fire after autocannon has finished (requests ran out).
+        while (stopped === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+        const server = await stopped;
+        if (phase === 'no sweep' && server.minSize < server.sizeBefore)
+          throw new Error('the store shrank in the window without a sweep: a sweep ran');
+        runs.push({ rep, phase, load, server });
+        console.log(
+          `rep ${rep} ${phase}: ${load.rps.toLocaleString('en')} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms, ` +
+            `max ${load.max} ms; loop delay max ${server.loopMaxMs} ms, p99 ${server.loopP99Ms} ms (${server.loopSamples} samples); ` +
+            `${server.gcCount} GCs (longest ${server.gcMaxMs} ms); store ${server.sizeBefore} → ${server.sizeAfter} records` +
+            (server.sweepDoneMs === undefined
+              ? ''
+              : `, sweep done ${server.sweepDoneMs} ms into the window`) +
+            (load.exhausted ? ' (codes ran out: window cut short)' : '') +
+            (load.ok < load.responses
+              ? `, ${load.responses - load.ok} failed: ${JSON.stringify(load.firstFailure)}`
+              : ''),
+        );
+      }
+    } finally {
+      await target.stop();
+    }
+  }
+  const after = machine();
+  const summary = Object.fromEntries(
+    (['no sweep', 'sweep'] as const).map((phase) => {
+      const mine = runs.filter((r) => r.phase === phase);
+      return [
+        phase,
+        {
+          rps: spread(mine.map((r) => r.load.rps)),
+          p50: spread(mine.map((r) => r.load.p50)),
+          p99: spread(mine.map((r) => r.load.p99)),
+          max: spread(mine.map((r) => r.load.max)),
+          loopMaxMs: spread(mine.map((r) => r.server.loopMaxMs)),
+          loopP99Ms: spread(mine.map((r) => r.server.loopP99Ms)),
+          gcMaxMs: spread(mine.map((r) => r.server.gcMaxMs)),
+          gcCount: spread(mine.map((r) => r.server.gcCount)),
+          sweepDoneMs: spread(mine.map((r) => r.server.sweepDoneMs)),
+          cpuUsPerOk: spread(mine.map((r) => r.load.cpuUsPerOk)),
+        },
+      ];
+    }),
+  );
+  const report = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    settings: {
+      smoke,
+      grants,
+      records: 2 * grants,
+      reps,
+      warmup,
+      duration,
+      connections,
+      codesPerWindow: codes,
+    },
+    machine: { ...before, loadAverageBefore: before.loadAverage, loadAverageAfter: after.loadAverage },
+    fills,
+    bytesPerGrant: spread(fills.map((f) => f.bytesPerGrant)),
+    summary,
+    runs,
+  };
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const md = markdown(report);
+  writeFileSync(join(outDir, 'latest.md'), md);
+  console.log(`\n${md}\nwritten to ${outDir}`);
+  if (runs.some((r) => r.load.ok === 0)) process.exitCode = 1;
+}
+
+function markdown(report: {
+  startedAt: string;
+  machine: Record<string, unknown>;
+  summary: Record<string, Record<string, ReturnType<typeof spread>>>;
+  bytesPerGrant: ReturnType<typeof spread>;
+  runs: Run[];
+}): string {
+  const m = report.machine;
+  const rows: [string, string, number][] = [
+    ['successful req/s', 'rps', 0],
+    ['p50 latency, ms', 'p50', 2],
+    ['p99 latency, ms', 'p99', 2],
+    ['max latency, ms', 'max', 1],
+    ['event loop delay, max, ms', 'loopMaxMs', 1],
+    ['event loop delay, p99, ms', 'loopP99Ms', 2],
+    ['garbage collections in the window', 'gcCount', 0],
+    ['longest garbage collection, ms', 'gcMaxMs', 1],
+    ['sweep done, ms into the window', 'sweepDoneMs', 0],
+    ['server CPU µs per exchange', 'cpuUsPerOk', 1],
+  ];
+  const none = report.summary['no sweep'] ?? {};
+  const sweep = report.summary.sweep ?? {};
+  return [
+    `# Tail latency with a million records, with and without a sweep (${report.startedAt.slice(0, 16).replace('T', ' ')} UTC)`,
+    '',
+    `Node ${String(m.node)}, ${String(m.cpus)} × ${String(m.cpuModel)}, ${m.pinning ? 'server pinned to core 0, load to core 1' : 'not pinned'}; ` +
+      `load average ${String(m.loadAverageBefore)} before, ${String(m.loadAverageAfter)} after. ` +
+      `${grants.toLocaleString('en')} grants (${(2 * grants).toLocaleString('en')} records: an access and a refresh token each) filled through ` +
+      `\`MemoryGrantStore.issueTokens\`, half of them expired when the sweep is due; code exchanges over HTTP ` +
+      `(core + \`createHandler\` via \`toNodeHandler\`), ${connections} connections, ${warmup} s warm-up + ${duration} s per window, ` +
+      `${reps} repetition(s), a fresh server each. Heap per live grant after the fill: ${cell(report.bytesPerGrant)} B.`,
+    '',
+    '| median (min–max) over repetitions | (a) no sweep | (b) a sweep runs |',
+    '| --- | ---: | ---: |',
+    ...rows.map(
+      ([title, key, digits]) => `| ${title} | ${cell(none[key], digits)} | ${cell(sweep[key], digits)} |`,
+    ),
+    '',
+    'The event loop delay is `monitorEventLoopDelay({ resolution: 1 })` in the server over the window: its maximum is the longest ' +
+      'the loop was held (by the store, by a garbage collection, by anything). Latency is timed per request by the load generator.',
+    '',
+  ].join('\n');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
