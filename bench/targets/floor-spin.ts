@@ -6,14 +6,15 @@
  *
  *   SPIN_US=25 pnpm bench --targets=floor,floor-spin --works=exchange
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { readBody, sendJson } from '../lib/body.ts';
+import { pooledToken } from '../lib/random.ts';
 import { client, runTarget } from '../lib/target.ts';
 
 const spin = Number(process.env.SPIN_US ?? 0) / 1000;
 const expected = Buffer.from(`Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`);
 const live = new Set<string>();
-const token = () => randomBytes(32).toString('base64url');
+const token = pooledToken;
 
 runTarget(async () => ({
   path: '/token',

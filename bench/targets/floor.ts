@@ -4,10 +4,13 @@
  * the code or refresh token out of a Map, make two random tokens, remember
  * the new refresh token, reply JSON). No library, no hashing at rest, no
  * records: the limit of this machine, which every target is compared to.
+ * Its random tokens come from a pool (`pooledToken`), as Kraikub's do.
+ * The same file is the Node 22 floor (`floor-node22`).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { reply, tokenJson, tokenListener } from '../lib/body.ts';
+import { pooledToken } from '../lib/random.ts';
 import { client, runTarget } from '../lib/target.ts';
 
 const expected = Buffer.from(`Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`);
@@ -15,7 +18,7 @@ const expected = Buffer.from(`Basic ${Buffer.from(`${client.id}:${client.secret}
 const codes = new Map<string, string>();
 const refreshTokens = new Map<string, string>();
 
-const token = () => randomBytes(32).toString('base64url');
+const token = pooledToken;
 
 function authorized(header: string | undefined): boolean {
   if (header === undefined) return false;
