@@ -4,7 +4,7 @@
  * (RFC 9068) access tokens, for Kraikub and for a bare `node:http` floor.
  *
  *   cd bench && node --import tsx api.ts [--smoke] [--reps=5] [--warmup=2] [--duration=5]
- *     [--connections=50] [--tokens=20000] [--out=results/api]
+ *     [--connections=50] [--tokens=20000] [--out=results/api] [--targets=kraikub-jwt,...] [--profile=DIR]
  *
  * Each target (`targets/api-kraikub.ts`, `targets/api-floor.ts`, once per
  * format) runs as its own process pinned to core 0; the load comes from
@@ -12,7 +12,9 @@
  * flight per connection). Per cell: successful requests per second, p50 and
  * p99 latency timed per request, and the server's CPU µs per successful
  * request from /proc, as median and min–max over the repetitions (the
- * outer loop: each repetition starts every target afresh).
+ * outer loop: each repetition starts every target afresh, and turns the
+ * order of its works, since the first window of a fresh process runs the
+ * least warm).
  *
  * Tokens are minted before the windows through each target's own API
  * (Kraikub: `approve` + the code exchange) and reused round robin: these
@@ -47,6 +49,13 @@ const connections = Number(args.get('connections') || 50);
 const tokenCount = Number(args.get('tokens') || (smoke ? 200 : 20_000));
 const outArg = args.get('out') || (smoke ? '/tmp/kraikub-bench-api-smoke' : 'results/api');
 const outDir = isAbsolute(outArg) ? outArg : join(benchDir, outArg);
+/** Only these targets (ids, comma-separated: floor-opaque, kraikub-opaque, floor-jwt, kraikub-jwt). */
+const only = args
+  .get('targets')
+  ?.split(',')
+  .filter((id) => id !== '');
+/** Write a V8 CPU profile of each target process (whole life, warm-up and minting included) into this directory. */
+const profileDir = args.get('profile');
 
 type Format = 'opaque' | 'jwt';
 /** `bearer`: GET /api/me (signature, if any, and store); `bearer-sig`: GET /api/me-sig (JWT signature alone); `introspect`: POST /introspect. */
@@ -95,8 +104,15 @@ function plan(work: Work, tokens: readonly string[]): PlannedRequest[] {
   return tokens.map((token) => ({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } }));
 }
 
-/** A token that looks right but is not valid: its last character changed (the JWT's signature breaks). */
-const forged = (token: string) => `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+/**
+ * A token that looks right but is not valid: its tenth character from the end changed (in a JWT, inside
+ * the signature). Not the last one: base64url's last character carries padding bits that decoders ignore,
+ * so changing only those leaves the same signature (a first version of this check was fooled by that).
+ */
+const forged = (token: string) => {
+  const at = token.length - 10;
+  return `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+};
 
 /** Outside the windows: each path answers a valid token with success and a forged one without. */
 async function validate(target: ApiTarget, format: Format, token: string): Promise<void> {
@@ -168,13 +184,23 @@ async function main(): Promise<void> {
   const cells = new Map<string, CellReport>();
   for (let rep = 1; rep <= reps; rep++) {
     for (const spec of specs) {
-      const target = await startApiTarget(spec.file, { API_FORMAT: spec.format });
+      if (only !== undefined && !only.includes(spec.id)) continue;
+      const target = await startApiTarget(
+        spec.file,
+        { API_FORMAT: spec.format },
+        profileDir === undefined
+          ? []
+          : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${spec.id}-${rep}.cpuprofile`],
+      );
       try {
         const mintStart = performance.now();
         const tokens = await target.call<string[]>('mint', { count: tokenCount });
         const mintSeconds = (performance.now() - mintStart) / 1000;
         await validate(target, spec.format, tokens[0] as string);
-        for (const work of worksOf(spec.format)) {
+        // The works' order turns with each repetition: the first window of a fresh process runs least warm.
+        const works = worksOf(spec.format);
+        const order = works.map((_, i) => works[(i + rep - 1) % works.length] as Work);
+        for (const work of order) {
           const result = await loadWindow({
             port: target.port,
             pid: target.pid,
