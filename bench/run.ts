@@ -9,9 +9,10 @@
  * so drift in machine load spreads over every target.
  *
  *   pnpm bench                     full run (about 14 minutes on 2 cores)
- *   pnpm bench --smoke             a second per cell, one repetition (CI), every work
+ *   pnpm bench --smoke             a second per cell, one repetition, 50 connections (CI), every work
  *   pnpm bench --targets=floor,kraikub-memory --works=exchange --connections=50
  *   pnpm bench --targets=kraikub-memory,oidc-provider --works=exchange,exchange-openid
+ *   pnpm bench --targets=floor-node22,kraikub-memory-node22,oidc-provider   (the Node 22 rows)
  *   options: --reps=N --warmup=S --duration=S --no-build --no-core
  *            --out=DIR (a folder under bench/ for the report instead of results/)
  *   pnpm bench --render=results/latest.json   re-render a report's Markdown and SVG
@@ -20,11 +21,15 @@ import { execFileSync, execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { bodyFor, type PhaseResult, runPhase, validate } from './lib/load.ts';
-import { benchDir, pinning, pinSelf, spawnNode, startTarget } from './lib/process.ts';
+import { benchDir, pinning, pinSelf, spawnNode, startTarget, stayOnHostNode } from './lib/process.ts';
 import { allWorks, type Work } from './lib/protocol.ts';
 import { type CellResult, type CoreResult, type Report, type RunResult, writeReport } from './lib/report.ts';
 import { median, stdev } from './lib/stats.ts';
-import { targets as allTargets, extraTargets, type TargetSpec } from './lib/targets.ts';
+import { targets as allTargets, extraTargets, floorOf, type TargetSpec } from './lib/targets.ts';
+
+// `pnpm bench` starts this on the `node` devDependency's Node 22 (pnpm puts its bin first on PATH):
+// run again on the machine's Node, which runs the load generator and every target without a runtime.
+stayOnHostNode();
 
 function option(name: string): string | undefined {
   const prefix = `--${name}=`;
@@ -46,7 +51,8 @@ const settings = {
   warmup: Number(option('warmup') ?? (smoke ? 0.3 : 2)),
   duration: Number(option('duration') ?? (smoke ? 1 : 5)),
   works: (list('works') ?? defaultWorks) as Work[],
-  connections: (list('connections') ?? ['10', '50']).map(Number),
+  // A smoke run checks that every target and work runs: one connection count is enough, and halves it.
+  connections: (list('connections') ?? (smoke ? ['50'] : ['10', '50'])).map(Number),
 };
 const unknownWorks = settings.works.filter((work) => !allWorks.includes(work));
 if (unknownWorks.length > 0)
@@ -70,10 +76,26 @@ const firstGuess = 8000;
  */
 const marginFor = (_key: string) => 1.5;
 
+/** The Node each target ran on, as it said when ready. */
+const nodeOfTarget = new Map<string, string>();
+
+/** `after − before` of every counter present in both. */
+function difference(
+  before: Readonly<Record<string, number>>,
+  after: Readonly<Record<string, number>>,
+): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .filter(([name]) => before[name] !== undefined)
+      .map(([name, value]) => [name, value - (before[name] as number)]),
+  );
+}
+
 async function runCell(spec: TargetSpec, work: Work, connections: number): Promise<RunResult | string> {
-  const started = await startTarget(spec.file, { ...spec.env });
+  const started = await startTarget(spec.file, { ...spec.env }, [], spec.runtime);
   if (started.kind !== 'ready') throw Object.assign(new Error(started.reason), { kind: started.kind });
   const { target } = started;
+  nodeOfTarget.set(spec.id, target.node);
   const { endpoint } = target;
   const key = `${spec.id}/${work}/${connections}`;
   try {
@@ -81,7 +103,9 @@ async function runCell(spec: TargetSpec, work: Work, connections: number): Promi
       (await target.mint(work, count)).map((credential) => bodyFor(work, endpoint, credential));
 
     const [probe] = await target.mint(work, 1);
-    const problem = await validate(endpoint, work, probe as string);
+    const problem = await validate(endpoint, work, probe as string, {
+      atHash: spec.idTokenWithoutAtHash === undefined,
+    });
     if (problem !== undefined) return `validation failed: ${problem}`;
 
     // Warm-up: keep the target busy for the whole warm-up, minting more if it runs out.
@@ -99,6 +123,9 @@ async function runCell(spec: TargetSpec, work: Work, connections: number): Promi
     const mintStart = performance.now();
     const bodies = await mintBodies(Math.ceil(rate * settings.duration * marginFor(key)) + connections * 4);
     const mintSeconds = (performance.now() - mintStart) / 1000;
+    // The store's counters and processes, and the heap, around the window (over IPC, outside it).
+    const storeBefore = await target.stats();
+    await target.heap('start');
     const generatorBefore = process.cpuUsage();
     const phase: PhaseResult = await runPhase(
       endpoint,
@@ -107,14 +134,19 @@ async function runCell(spec: TargetSpec, work: Work, connections: number): Promi
       connections,
       settings.duration,
       target.pid,
+      [...new Set([...target.storePids, ...storeBefore.pids])],
     );
     const generator = process.cpuUsage(generatorBefore);
+    const heap = await target.heap('stop');
+    const storeAfter = await target.stats();
+    const store = difference(storeBefore.counters, storeAfter.counters);
     const rps = phase.ok / phase.seconds;
     rateMemo.set(key, Math.max(rps, rateMemo.get(key) ?? 0));
     return {
       rps,
       ok: phase.ok,
       responses: phase.responses,
+      ...(phase.sent === undefined ? {} : { sent: phase.sent }),
       failed: phase.responses - phase.ok,
       errors: phase.errors + phase.timeouts,
       p50: phase.p50,
@@ -126,6 +158,11 @@ async function runCell(spec: TargetSpec, work: Work, connections: number): Promi
       mintSeconds,
       generatorCpu: (generator.user + generator.system) / 1e6 / phase.seconds,
       ...(phase.firstFailure === undefined ? {} : { firstFailure: phase.firstFailure }),
+      ...(phase.storeCpu === undefined ? {} : { storeCpu: phase.storeCpu }),
+      ...(Object.keys(store).length === 0 ? {} : { store }),
+      allocatedBytes: heap.allocatedBytes,
+      gcCount: heap.gcCount,
+      gcMicros: heap.gcMicros,
     };
   } finally {
     await target.stop();
@@ -150,8 +187,12 @@ async function runCore(): Promise<CoreResult | undefined> {
 /** Re-renders a JSON report (after a change to the Markdown or SVG layout, or the target notes). */
 function render(file: string): number {
   const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
-  const notes = new Map([...allTargets, ...extraTargets].map((t) => [t.id, t.notes]));
-  const targetsNow = report.targets.map((t) => ({ ...t, notes: notes.get(t.id) ?? t.notes }));
+  const specs = new Map([...allTargets, ...extraTargets].map((t) => [t.id, t]));
+  const targetsNow = report.targets.map((t) => ({
+    ...t,
+    notes: specs.get(t.id)?.notes ?? t.notes,
+    floor: t.floor ?? floorOf(specs.get(t.id)?.runtime),
+  }));
   log(`written: ${writeReport({ ...report, targets: targetsNow }, option('out')).join(', ')}`);
   return 0;
 }
@@ -225,7 +266,12 @@ async function main(): Promise<number> {
               `${spec.id.padEnd(15)} ${work.padEnd(15)} c=${String(connections).padEnd(3)} rep ${rep}: ` +
                 `${result.rps.toFixed(0).padStart(6)} rps  p50 ${result.p50} ms  p99 ${result.p99} ms  ` +
                 `server cpu ${result.serverCpu === undefined ? '?' : `${(result.serverCpu * 100).toFixed(0)}%`}  ` +
-                `load cpu ${(result.generatorCpu * 100).toFixed(0)}%  minted ${result.minted} in ${result.mintSeconds.toFixed(1)} s` +
+                `load cpu ${(result.generatorCpu * 100).toFixed(0)}%  ` +
+                (result.storeCpu === undefined ? '' : `store cpu ${(result.storeCpu * 100).toFixed(0)}%  `) +
+                (result.store?.roundTrips === undefined || !result.sent
+                  ? ''
+                  : `${(result.store.roundTrips / result.sent).toFixed(2)} trips/req  `) +
+                `${result.allocatedBytes === undefined || result.ok === 0 ? '' : `${Math.round(result.allocatedBytes / result.ok)} B/req  `}minted ${result.minted} in ${result.mintSeconds.toFixed(1)} s` +
                 (result.failed > 0 ? `  not counted ${result.failed}` : '') +
                 (result.exhausted ? '  (credentials ran out: window cut short)' : ''),
             );
@@ -257,7 +303,9 @@ async function main(): Promise<number> {
     };
   }
   for (const cell of cells.values()) {
-    const floor = cells.get(`floor/${cell.work}/${cell.connections}`)?.summary?.rps;
+    const spec = targets.find((t) => t.id === cell.target);
+    const floorId = floorOf(spec?.runtime);
+    const floor = cells.get(`${floorId}/${cell.work}/${cell.connections}`)?.summary?.rps;
     if (cell.summary !== undefined && floor !== undefined && floor > 0) {
       cell.summary.ratio = cell.summary.rps / floor;
     }
@@ -275,7 +323,13 @@ async function main(): Promise<number> {
       loadBefore,
       loadAfter: loadavg(),
     },
-    targets: targets.map((t) => ({ id: t.id, name: t.name, notes: t.notes })),
+    targets: targets.map((t) => ({
+      id: t.id,
+      name: t.name,
+      notes: t.notes,
+      floor: floorOf(t.runtime),
+      ...(nodeOfTarget.has(t.id) ? { node: nodeOfTarget.get(t.id) as string } : {}),
+    })),
     cells: [...cells.values()],
     ...(core === undefined ? {} : { core }),
   };

@@ -1,10 +1,55 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { delimiter, dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command, Endpoint, Message, Work } from './protocol.ts';
+import type { Command, Endpoint, Message, Runtime, StoreStats, WindowStats, Work } from './protocol.ts';
 
 export const benchDir = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The machine's own Node: the first `node` on `PATH` outside any
+ * `node_modules` folder. `pnpm` scripts put `bench/node_modules/.bin` first
+ * on `PATH`, and the `node` devDependency (Node 22) links a `node` there.
+ */
+export function hostNode(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '' || dir.split(sep).includes('node_modules')) continue;
+    const candidate = join(dir, 'node');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return process.execPath;
+}
+
+/** The Node 22 binary of the `node` npm package (a devDependency of the benchmark). */
+export function node22(): string {
+  const pkg = createRequire(`${benchDir}package.json`).resolve('node/package.json');
+  return join(dirname(pkg), 'bin', 'node');
+}
+
+/** The binary a target of `runtime` runs on: the runner's own Node by default. */
+export function nodeFor(runtime: Runtime | undefined): string {
+  return runtime === '22' ? node22() : process.execPath;
+}
+
+/**
+ * Re-runs this script on the machine's Node when it was started on the
+ * packaged Node 22 (as `pnpm bench` does, see {@link hostNode}), so the
+ * runner, the load generator and the default targets stay on the host's Node.
+ * Returns only when already there; otherwise exits with the re-run's status.
+ */
+export function stayOnHostNode(): void {
+  const host = hostNode();
+  if (realpathSync(host) === realpathSync(process.execPath)) return;
+  const run = spawnSync(host, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
 
 function hasTaskset(): boolean {
   try {
@@ -23,15 +68,22 @@ export function pinSelf(core: number): void {
   if (pinning) execFileSync('taskset', ['-a', '-cp', String(core), String(process.pid)], { stdio: 'ignore' });
 }
 
-/** Spawns `node [flags] --import tsx file`, on core 0 when pinning, with an IPC channel. */
+/**
+ * Spawns `node [flags] --import tsx file`, on core 0 when pinning, with an
+ * IPC channel; on the runner's Node, or on Node 22 for `runtime: '22'`.
+ */
 export function spawnNode(
   file: string,
-  options: { flags?: readonly string[]; env?: Record<string, string>; args?: readonly string[] } = {},
+  options: {
+    flags?: readonly string[];
+    env?: Record<string, string>;
+    args?: readonly string[];
+    runtime?: Runtime;
+  } = {},
 ): ChildProcess {
   const node = [...(options.flags ?? []), '--import', 'tsx', file, ...(options.args ?? [])];
-  const [command, args] = pinning
-    ? ['taskset', ['-c', '0', process.execPath, ...node]]
-    : [process.execPath, node];
+  const binary = nodeFor(options.runtime);
+  const [command, args] = pinning ? ['taskset', ['-c', '0', binary, ...node]] : [binary, node];
   return spawn(command as string, args as string[], {
     cwd: benchDir,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -61,9 +113,21 @@ export function cpuSeconds(pid: number): number | undefined {
 export interface TargetProcess {
   readonly endpoint: Endpoint;
   readonly pid: number;
+  /** The Node version the target runs on (`process.version` in it). */
+  readonly node: string;
+  /** Processes of the target's own store (its private `redis-server`), whose CPU the runner samples too. */
+  readonly storePids: readonly number[];
   mint(work: Work, count: number): Promise<string[]>;
   /** Starts the CPU profiler, or stops it and writes `file`. */
   profile(action: 'start' | 'stop', file: string): Promise<void>;
+  /**
+   * Starts watching the heap (`v8.GCProfiler`) for a measured window, or
+   * stops and returns what was allocated and collected since the start.
+   */
+  heap(action: 'start'): Promise<undefined>;
+  heap(action: 'stop'): Promise<WindowStats>;
+  /** The store's counters now (round trips, statements) and the pids of its processes. */
+  stats(): Promise<StoreStats>;
   stop(): Promise<void>;
 }
 
@@ -77,8 +141,9 @@ export function startTarget(
   file: string,
   env: Record<string, string> = {},
   flags: readonly string[] = [],
+  runtime?: Runtime,
 ): Promise<StartResult> {
-  const child = spawnNode(file, { env, flags });
+  const child = spawnNode(file, { env, flags, ...(runtime === undefined ? {} : { runtime }) });
   // A target's own chatter (startup warnings) is shown with BENCH_VERBOSE=1, and its tail on failure.
   let tail = '';
   const keep = (chunk: Buffer) => {
@@ -87,9 +152,9 @@ export function startTarget(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const pending = new Map<number, { resolve: (items: string[]) => void; reject: (error: Error) => void }>();
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   const call = (command: Command) =>
-    new Promise<string[]>((resolveCall, reject) => {
+    new Promise<unknown>((resolveCall, reject) => {
       if (exited) return reject(new Error('target has exited'));
       pending.set(command.id, { resolve: resolveCall, reject });
       child.send(command);
@@ -113,16 +178,22 @@ export function startTarget(
     child.on('message', (message: Message) => {
       if (message.type === 'ready') {
         clearTimeout(timer);
-        const { type: _, ...endpoint } = message;
+        const { type: _, node, storePids, ...endpoint } = message;
+        const heap = (action: 'start' | 'stop') => call({ type: 'heap', id: nextId++, action });
         resolve({
           kind: 'ready',
           target: {
             endpoint,
             pid: child.pid as number,
-            mint: (work, count) => call({ type: 'mint', id: nextId++, work, count }),
+            node: node ?? '?',
+            storePids: storePids ?? [],
+            mint: async (work, count) =>
+              (await call({ type: 'mint', id: nextId++, work, count })) as string[],
             profile: async (action, file) => {
               await call({ type: 'profile', id: nextId++, action, file });
             },
+            heap: heap as TargetProcess['heap'],
+            stats: async () => (await call({ type: 'stats', id: nextId++ })) as StoreStats,
             async stop() {
               if (!exited) {
                 child.kill('SIGTERM');
@@ -133,8 +204,12 @@ export function startTarget(
             },
           },
         });
-      } else if (message.type === 'minted' || message.type === 'profiled') {
-        pending.get(message.id)?.resolve(message.type === 'minted' ? [...message.items] : []);
+      } else if (message.type === 'minted' || message.type === 'profiled' || message.type === 'answer') {
+        pending
+          .get(message.id)
+          ?.resolve(
+            message.type === 'minted' ? [...message.items] : message.type === 'answer' ? message.value : [],
+          );
         pending.delete(message.id);
       } else if (message.type === 'unavailable') {
         clearTimeout(timer);

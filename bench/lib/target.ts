@@ -3,7 +3,8 @@ import type { RequestListener, Server } from 'node:http';
 import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import type { Command, Message, Work } from './protocol.ts';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
+import type { Command, Message, StoreStats, WindowStats, Work } from './protocol.ts';
 
 /** The one client every target registers. */
 export const client = {
@@ -43,6 +44,10 @@ export interface TargetSetup {
   mint(work: Work, count: number): Promise<readonly string[]>;
   /** Cleans up before the process exits (a shared Redis keeps nothing of the run). */
   close?(): Promise<void>;
+  /** Processes of a store the target started for itself (its private `redis-server`). */
+  readonly storePids?: readonly number[];
+  /** The store's counters now (see {@link StoreStats}); a target without a store has none. */
+  stats?(): Promise<StoreStats>;
 }
 
 const defaultWorks: readonly Work[] = ['exchange', 'refresh'];
@@ -80,6 +85,17 @@ export function runTarget(build: () => Promise<TargetSetup>): void {
       server.listen(setup.port ?? 0, '127.0.0.1', () => {
         const { port } = server.address() as AddressInfo;
         process.on('message', (command: Command) => {
+          if (command.type === 'heap' || command.type === 'stats') {
+            const answer =
+              command.type === 'heap'
+                ? Promise.resolve(heap(command.action))
+                : (setup.stats?.() ?? Promise.resolve({ counters: {}, pids: [] }));
+            answer.then(
+              (value) => send({ type: 'answer', id: command.id, value }),
+              (cause: unknown) => send({ type: 'failed', id: command.id, reason: describe(cause) }),
+            );
+            return;
+          }
           if (command.type === 'profile') {
             profile(command.action, command.file).then(
               () => send({ type: 'profiled', id: command.id }),
@@ -103,6 +119,8 @@ export function runTarget(build: () => Promise<TargetSetup>): void {
           clientId: client.id,
           clientSecret: setup.clientSecret ?? client.secret,
           redirectUri: client.redirectUri,
+          node: process.version,
+          ...(setup.storePids === undefined ? {} : { storePids: setup.storePids }),
         });
       });
     },
@@ -112,6 +130,35 @@ export function runTarget(build: () => Promise<TargetSetup>): void {
       setTimeout(() => process.exit(cause instanceof Unavailable ? 0 : 1), 50);
     },
   );
+}
+
+let watching: { readonly profiler: GCProfiler; readonly usedAtStart: number } | undefined;
+
+/**
+ * Bytes allocated and garbage collected over a window. V8 has no running
+ * total of allocations, but every collection reports the used heap before
+ * and after it: what it freed, plus how much the used heap grew from start
+ * to end, is what was allocated (on the V8 heap: not `Buffer` contents).
+ */
+function heap(action: 'start' | 'stop'): WindowStats | undefined {
+  if (action === 'start') {
+    const profiler = new GCProfiler();
+    profiler.start();
+    watching = { profiler, usedAtStart: getHeapStatistics().used_heap_size };
+    return undefined;
+  }
+  if (watching === undefined) throw new Error('the heap was not being watched');
+  const { profiler, usedAtStart } = watching;
+  watching = undefined;
+  const usedAtEnd = getHeapStatistics().used_heap_size;
+  const { statistics } = profiler.stop();
+  let freed = 0;
+  let gcMicros = 0;
+  for (const gc of statistics) {
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+    gcMicros += gc.cost;
+  }
+  return { allocatedBytes: freed + usedAtEnd - usedAtStart, gcCount: statistics.length, gcMicros };
 }
 
 let session: Session | undefined;

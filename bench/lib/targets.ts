@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { benchDir } from './process.ts';
-import type { Work } from './protocol.ts';
+import type { Runtime, Work } from './protocol.ts';
 
 /** A target of the benchmark: a server file under `targets/`. */
 export interface TargetSpec {
@@ -18,7 +18,27 @@ export interface TargetSpec {
    * available without starting it.
    */
   readonly unsupported?: Readonly<Partial<Record<Work, string>>>;
+  /**
+   * The Node it runs on: the runner's own by default, `'22'` for the `node`
+   * package's Node 22 (a peer whose newest release needs it, and the floor
+   * and Kraikub beside it, so each is compared with the floor of its runtime).
+   */
+  readonly runtime?: Runtime;
+  /**
+   * Its ID Tokens from the token endpoint carry no `at_hash` (optional there
+   * in OpenID Connect Core 3.1.3.6), and why: the check before the windows
+   * then does not ask for one.
+   */
+  readonly idTokenWithoutAtHash?: string;
 }
+
+/** The floor of a runtime: every target's ratios are to the floor on the same Node. */
+export function floorOf(runtime: Runtime | undefined): string {
+  return runtime === '22' ? 'floor-node22' : 'floor';
+}
+
+/** The floors themselves (no ratio to a floor). */
+export const floorIds: readonly string[] = ['floor', 'floor-node22'];
 
 /** The reason a floor (no OpenID Connect at all) gives for `exchange-openid`. */
 const floorNoOpenid = {
@@ -49,7 +69,7 @@ export const targets: readonly TargetSpec[] = [
     file: 'targets/floor.ts',
     kraikub: false,
     notes:
-      'Parses the form, checks HTTP Basic in constant time, takes the credential out of a Map, makes two random tokens, replies JSON. Stores no hashes and no records.',
+      'Parses the form, checks HTTP Basic in constant time, takes the credential out of a Map, makes two random tokens (32-byte slices of a pooled `randomFillSync` buffer, as Kraikub draws them), replies JSON. Stores no hashes and no records.',
     unsupported: floorNoOpenid,
   },
   {
@@ -103,18 +123,47 @@ export const targets: readonly TargetSpec[] = [
     notes: 'In-memory model as in its docs; opaque tokens; `alwaysIssueNewRefreshToken` (rotation).',
     unsupported: noOpenid('@node-oauth/oauth2-server'),
   },
+  // Node 22: the newest oidc-provider needs it, so it runs there beside the floor and Kraikub on Node 22.
+  {
+    id: 'floor-node22',
+    name: 'floor (bare node:http), Node 22',
+    file: 'targets/floor.ts',
+    runtime: '22',
+    kraikub: false,
+    notes: 'The floor above, on Node 22 (the `node` package 22.23.3): the floor of every Node 22 row.',
+    unsupported: floorNoOpenid,
+  },
+  {
+    id: 'kraikub-memory-node22',
+    name: 'Kraikub + adapter-memory, Node 22',
+    file: 'targets/kraikub-memory.ts',
+    runtime: '22',
+    kraikub: true,
+    notes: 'Kraikub + adapter-memory as above, on Node 22: the same library beside oidc-provider 9.',
+  },
   {
     id: 'oidc-provider',
-    name: `oidc-provider ${version('oidc-provider')}`,
-    file: 'targets/oidc-provider.ts',
+    name: `oidc-provider ${version('oidc-provider-9')}, Node 22`,
+    file: 'targets/oidc-provider-9.ts',
+    runtime: '22',
     kraikub: false,
+    idTokenWithoutAtHash:
+      "oidc-provider 9 puts `at_hash` only in ID Tokens from the authorization endpoint, no longer in those from the token endpoint (OpenID Connect Core makes it optional there): its ID Token has one SHA-256 less to compute than Kraikub's and 8.x's.",
     notes:
-      'The newest release that supports Node 20 (9.x requires Node 22). Its built-in MemoryAdapter (given, through its `setStorage` hook, an LRU large enough to hold the pre-minted codes), opaque tokens, `issueRefreshToken` true, `rotateRefreshToken` true, an OAuth 2.0 scope only (no `openid`, so no ID token) except for the code exchange with openid, whose ID Token it signs ES256 (its own jose 5, node:crypto).',
+      'Its newest release, which requires Node 22. Its own MemoryAdapter class given, as its `adapter`, its own LRU large enough to hold the pre-minted codes (the built-in default keeps 1,000 entries), opaque tokens, `issueRefreshToken` true, `rotateRefreshToken` true, an OAuth 2.0 scope only (no `openid`, so no ID token) except for the code exchange with openid, whose ID Token it signs ES256 (its own jose 6, Web Crypto), without `at_hash` (9.x puts none in ID Tokens from the token endpoint).',
   },
 ];
 
 /** Not run by default: `--targets=floor-spin` (with SPIN_US=n) to calibrate what extra work per request costs. */
 export const extraTargets: readonly TargetSpec[] = [
+  {
+    id: 'oidc-provider-8',
+    name: `oidc-provider ${version('oidc-provider')}`,
+    file: 'targets/oidc-provider.ts',
+    kraikub: false,
+    notes:
+      "The newest release that supports Node 20 (9.x requires Node 22), on the runner's Node. Its built-in MemoryAdapter (given, through its `setStorage` hook, an LRU large enough to hold the pre-minted codes), opaque tokens, `issueRefreshToken` true, `rotateRefreshToken` true, an OAuth 2.0 scope only (no `openid`, so no ID token) except for the code exchange with openid, whose ID Token it signs ES256 (its own jose 5, node:crypto).",
+  },
   {
     id: 'floor-spin',
     name: `floor + ${process.env.SPIN_US ?? 0} µs of busy work`,
@@ -131,7 +180,7 @@ export const extraTargets: readonly TargetSpec[] = [
     env: { LADDER: level },
     kraikub: false,
     notes:
-      'The floor in an async handler plus, cumulatively, what DESIGN.md requires per request: 1 SHA-256 at rest, 2 records and tombstones, 3 promise-returning ports. A measurement, not a competitor.',
+      "The floor's work and storage in an async handler, random tokens pooled, plus cumulatively what DESIGN.md requires per request: 1 SHA-256 at rest (`crypto.hash`), 2 the records `MemoryGrantStore` keeps (the code consumed as a tombstone, access and refresh token records, the rotation mark, the grant tombstone read on every lookup), 3 promise-returning ports. A measurement, not a competitor.",
     unsupported: floorNoOpenid,
   })),
 ];
