@@ -120,21 +120,44 @@ async function mint(
   work: Work,
   count: number,
 ): Promise<string[]> {
-  return parallel(count, 64, async () => {
-    const approved = await server.approve(request, {
-      subject: client.subject,
-      ...(work === 'exchange-openid' ? { authTime: Date.now() } : {}),
-    });
-    if (approved.isErr()) throw new Error(`approve failed: ${approved.error.description}`);
-    const code = approved.value.parameters.code as string;
-    if (work !== 'refresh') return code;
-    const tokens = await server.token({
-      params: { grant_type: 'authorization_code', code, redirect_uri: client.redirectUri },
-      authorization: basic,
-    });
-    if (tokens.isErr()) throw new Error(`token failed: ${tokens.error.description}`);
-    return tokens.value.refresh_token as string;
+  return parallel(count, 64, () => withRetries(() => mintOne(server, request, work)));
+}
+
+/**
+ * Minting is outside every window: a store that answers `temporarily
+ * unavailable` under load (PostgreSQL's pool on a busy machine) is given two
+ * more tries before the cell fails.
+ */
+async function withRetries<T>(job: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await job();
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+/** One credential: a code through `approve`, or a refresh token by redeeming one. */
+async function mintOne(
+  server: AuthorizationServer,
+  request: AuthorizationRequest,
+  work: Work,
+): Promise<string> {
+  const approved = await server.approve(request, {
+    subject: client.subject,
+    ...(work === 'exchange-openid' ? { authTime: Date.now() } : {}),
   });
+  if (approved.isErr()) throw new Error(`approve failed: ${approved.error.description}`);
+  const code = approved.value.parameters.code as string;
+  if (work !== 'refresh') return code;
+  const tokens = await server.token({
+    params: { grant_type: 'authorization_code', code, redirect_uri: client.redirectUri },
+    authorization: basic,
+  });
+  if (tokens.isErr()) throw new Error(`token failed: ${tokens.error.description}`);
+  return tokens.value.refresh_token as string;
 }
 
 /** The `CryptoPort` a target uses: `KRAIKUB_CRYPTO=web` forces Web Crypto (the portable default). */

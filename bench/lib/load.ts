@@ -33,6 +33,11 @@ export interface PhaseResult {
   readonly ok: number;
   /** Every response, whatever its status. */
   readonly responses: number;
+  /**
+   * Requests sent, answered or not (those in flight when the window closed
+   * too): what the target's store counters over the window are divided by.
+   */
+  readonly sent?: number;
   readonly errors: number;
   readonly timeouts: number;
   /** Seconds actually measured (shorter than asked when the credentials ran out). */
@@ -43,6 +48,11 @@ export interface PhaseResult {
   readonly exhausted: boolean;
   /** Server CPU use over the phase (1 = one core busy); undefined without /proc. */
   readonly serverCpu: number | undefined;
+  /**
+   * CPU use of the store's processes over the phase (`storePids`, summed over
+   * those readable at both ends); undefined when there were none.
+   */
+  readonly storeCpu?: number | undefined;
   /** The first unsuccessful response, for the report. */
   readonly firstFailure?: { status: number; body: string };
 }
@@ -59,8 +69,10 @@ export function runPhase(
   connections: number,
   seconds: number,
   serverPid: number,
+  storePids: readonly number[] = [],
 ): Promise<PhaseResult> {
   let next = 0;
+  let sent = 0;
   let ok = 0;
   let exhausted = false;
   let firstFailure: { status: number; body: string } | undefined;
@@ -70,6 +82,9 @@ export function runPhase(
   const latencies: number[] = [];
   let exhaustedAt = 0;
   let cpuAtEnd: number | undefined;
+  let storeAtEnd: (number | undefined)[] = [];
+  const storeCpuNow = () => storePids.map(cpuSeconds);
+  const storeAtStart = storeCpuNow();
   const cpuAtStart = cpuSeconds(serverPid);
   const startedAt = performance.now();
 
@@ -92,6 +107,7 @@ export function runPhase(
               authorization: basicAuth(endpoint),
             },
             setupRequest(request, context) {
+              sent++;
               const body = bodies[next++];
               (context as { sentAt?: number }).sentAt = performance.now();
               if (body === undefined) {
@@ -99,6 +115,7 @@ export function runPhase(
                   exhausted = true;
                   exhaustedAt = performance.now();
                   cpuAtEnd = cpuSeconds(serverPid);
+                  storeAtEnd = storeCpuNow();
                   setImmediate(() => instance?.stop());
                 }
                 // A spent credential: answered with an error, never counted.
@@ -117,15 +134,24 @@ export function runPhase(
       },
       (error, result) => {
         if (error) return reject(error);
-        if (!exhausted) cpuAtEnd = cpuSeconds(serverPid);
+        if (!exhausted) {
+          cpuAtEnd = cpuSeconds(serverPid);
+          storeAtEnd = storeCpuNow();
+        }
         const elapsed = ((exhausted ? exhaustedAt : performance.now()) - startedAt) / 1000;
         const measured = exhausted ? elapsed : Math.min(elapsed, result.duration || elapsed);
         latencies.sort((a, b) => a - b);
+        let storeSeconds: number | undefined;
+        storeAtStart.forEach((start, i) => {
+          const end = storeAtEnd[i];
+          if (start !== undefined && end !== undefined) storeSeconds = (storeSeconds ?? 0) + end - start;
+        });
         const at = (q: number) =>
           round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
         resolve({
           ok,
           responses: latencies.length,
+          sent,
           errors: result.errors,
           timeouts: result.timeouts,
           seconds: measured,
@@ -133,6 +159,7 @@ export function runPhase(
             cpuAtStart === undefined || cpuAtEnd === undefined
               ? undefined
               : (cpuAtEnd - cpuAtStart) / measured,
+          ...(storeSeconds === undefined ? {} : { storeCpu: storeSeconds / measured }),
           p50: at(0.5),
           p99: at(0.99),
           exhausted,
@@ -150,6 +177,7 @@ export async function validate(
   endpoint: Endpoint,
   work: Work,
   credential: string,
+  options: { readonly atHash?: boolean } = {},
 ): Promise<string | undefined> {
   const response = await fetch(`http://127.0.0.1:${endpoint.port}${endpoint.path}`, {
     method: 'POST',
@@ -169,7 +197,7 @@ export async function validate(
   if (String(json.token_type).toLowerCase() !== 'bearer') return `token_type ${String(json.token_type)}`;
   if (work === 'refresh' && json.refresh_token === credential) return 'the refresh token was not rotated';
   if (work === 'exchange-openid') {
-    const problem = checkIdToken(json.id_token, endpoint);
+    const problem = checkIdToken(json.id_token, endpoint, options.atHash ?? true);
     if (problem !== undefined) return problem;
   } else if (json.id_token !== undefined) return 'an ID Token where none was asked for';
   if (!isSuccess(work, response.status, text))
@@ -188,9 +216,10 @@ export async function validate(
 /**
  * The ID Token of an `exchange-openid` response, checked without verifying
  * the signature (the targets' own tests do that): a compact JWS signed with
- * ES256, for this client, carrying the request's nonce and an `at_hash`.
+ * ES256, for this client, carrying the request's nonce and, unless the
+ * target is known to leave it out (`atHash` false), an `at_hash`.
  */
-function checkIdToken(idToken: unknown, endpoint: Endpoint): string | undefined {
+function checkIdToken(idToken: unknown, endpoint: Endpoint, atHash: boolean): string | undefined {
   if (typeof idToken !== 'string') return 'no id_token';
   const parts = idToken.split('.');
   if (parts.length !== 3 || (parts[2] as string).length < 16)
@@ -208,7 +237,7 @@ function checkIdToken(idToken: unknown, endpoint: Endpoint): string | undefined 
   const aud = claims.aud;
   if (aud !== endpoint.clientId && !(Array.isArray(aud) && aud.includes(endpoint.clientId)))
     return `id_token aud ${JSON.stringify(aud)}`;
-  if (typeof claims.at_hash !== 'string') return 'id_token without at_hash';
+  if (atHash && typeof claims.at_hash !== 'string') return 'id_token without at_hash';
   if (claims.sub !== client.subject) return `id_token sub ${String(claims.sub)}`;
   return undefined;
 }

@@ -9,6 +9,8 @@ export interface RunResult {
   readonly responses: number;
   /** Responses that were not a 200 with both tokens. */
   readonly failed: number;
+  /** Requests sent in the window, answered or not (absent in older reports). */
+  readonly sent?: number;
   readonly errors: number;
   readonly p50: number;
   readonly p99: number;
@@ -22,6 +24,21 @@ export interface RunResult {
   /** Load generator CPU use during the window. */
   readonly generatorCpu: number;
   readonly firstFailure?: { status: number; body: string };
+  /**
+   * CPU use of the target's store processes over the window (its private
+   * `redis-server`, the PostgreSQL backends of its pool); absent without a store.
+   */
+  readonly storeCpu?: number;
+  /**
+   * The store's counters over the window (end − start): `roundTrips`, the
+   * commands or statements the target sent; `redisCommands`, what Redis ran.
+   */
+  readonly store?: Readonly<Record<string, number>>;
+  /** Bytes allocated on the server's V8 heap over the window (`v8.GCProfiler`). Absent in older reports. */
+  readonly allocatedBytes?: number;
+  /** Garbage collections over the window, and their cost (main-thread pause time) in µs. */
+  readonly gcCount?: number;
+  readonly gcMicros?: number;
 }
 
 export interface CellResult {
@@ -68,6 +85,17 @@ export interface CoreResult {
   readonly bytesPerInteraction?: number;
 }
 
+/** A target as the report names it. */
+export interface ReportTarget {
+  readonly id: string;
+  readonly name: string;
+  readonly notes: string;
+  /** The Node it ran on (`process.version` in the target). Absent in older reports. */
+  readonly node?: string;
+  /** The id of the floor it is compared with (the floor on its Node). Absent in older reports: `floor`. */
+  readonly floor?: string;
+}
+
 export interface Report {
   readonly startedAt: string;
   readonly finishedAt: string;
@@ -87,7 +115,7 @@ export interface Report {
     readonly loadBefore: readonly number[];
     readonly loadAfter: readonly number[];
   };
-  readonly targets: readonly { readonly id: string; readonly name: string; readonly notes: string }[];
+  readonly targets: readonly ReportTarget[];
   readonly cells: readonly CellResult[];
   readonly core?: CoreResult;
 }
@@ -156,18 +184,60 @@ export function summaryTable(report: Report): string[] {
       if (cell === undefined) return '';
       const s = cell.summary;
       if (cell.status !== 'ok' || s === undefined) return cell.status === 'unavailable' ? 'n/a' : 'failed';
-      return `${int(s.rps)}${s.ratio === undefined || target.id === 'floor' ? '' : ` (${s.ratio.toFixed(2)}×)`}`;
+      return `${int(s.rps)}${s.ratio === undefined || isFloor(target) ? '' : ` (${s.ratio.toFixed(2)}×)`}`;
     });
     lines.push(`| ${target.name} | ${values.join(' | ')} |`);
   }
   return lines;
 }
 
+/** The floor a target is compared with: the floor on its own Node. */
+export const floorOfTarget = (target: ReportTarget): string => target.floor ?? 'floor';
+/** A floor is compared with nothing. */
+export const isFloor = (target: ReportTarget): boolean => floorOfTarget(target) === target.id;
+
 /** Server CPU microseconds per successful request in one window; `undefined` without a CPU reading. */
 export function cpuPerRequest(run: RunResult): number | undefined {
   return run.serverCpu === undefined || run.ok === 0
     ? undefined
     : (run.serverCpu * run.seconds * 1e6) / run.ok;
+}
+
+/** The store's CPU microseconds per successful request in one window; `undefined` without a store. */
+export function storeCpuPerRequest(run: RunResult): number | undefined {
+  return run.storeCpu === undefined || run.ok === 0 ? undefined : (run.storeCpu * run.seconds * 1e6) / run.ok;
+}
+
+/** Bytes allocated on the server's heap per successful request in one window. */
+export function bytesPerRequest(run: RunResult): number | undefined {
+  return run.allocatedBytes === undefined || run.ok === 0 ? undefined : run.allocatedBytes / run.ok;
+}
+
+/** The share of the server's CPU time that was garbage collection pauses, in one window. */
+export function gcShare(run: RunResult): number | undefined {
+  return run.gcMicros === undefined || run.serverCpu === undefined || run.serverCpu === 0
+    ? undefined
+    : run.gcMicros / (run.serverCpu * run.seconds * 1e6);
+}
+
+/**
+ * Store round trips (commands or statements the target sent) per request
+ * sent in one window: the requests still in flight when it closed made
+ * their round trips too (per successful response in reports without `sent`).
+ */
+export function roundTripsPerRequest(run: RunResult): number | undefined {
+  const trips = run.store?.roundTrips;
+  const requests = run.sent ?? run.ok;
+  return trips === undefined || requests === 0 ? undefined : trips / requests;
+}
+
+const defined = <T>(values: readonly (T | undefined)[]): T[] => values.filter((v): v is T => v !== undefined);
+/** `median (min–max)` of the defined values, or '' when none. */
+function spreadText(values: readonly (number | undefined)[], format: (n: number) => string): string {
+  const present = defined(values);
+  if (present.length === 0) return '';
+  const m = format(median(present));
+  return present.length === 1 ? m : `${m} (${format(Math.min(...present))}–${format(Math.max(...present))})`;
 }
 
 const median = (values: readonly number[]) => {
@@ -183,22 +253,25 @@ const median = (values: readonly number[]) => {
  * successful request (from `/proc/<pid>/stat` over the timed window), its
  * median and spread over the repetitions, and the floor's CPU per request
  * divided by the target's, paired by repetition (the floor ran in the same
- * repetition), as a median.
+ * repetition) with the floor on the target's own Node, as a median. For a
+ * target with a store of its own (Redis, PostgreSQL), the store's CPU per
+ * request and server + store as well.
  */
 export function cpuTable(report: Report): string[] {
   const rows: string[] = [];
+  const withStore = report.cells.some((c) => c.runs.some((r) => r.storeCpu !== undefined));
   for (const work of report.settings.works) {
     for (const connections of report.settings.connections) {
       const cellOf = (target: string) =>
         report.cells.find((c) => c.target === target && c.work === work && c.connections === connections);
-      const floor = cellOf('floor');
       for (const target of report.targets) {
         const cell = cellOf(target.id);
         if (cell === undefined || cell.status !== 'ok') continue;
-        const per = cell.runs.map(cpuPerRequest).filter((v): v is number => v !== undefined);
+        const per = defined(cell.runs.map(cpuPerRequest));
         if (per.length === 0) continue;
+        const floor = isFloor(target) ? undefined : cellOf(floorOfTarget(target));
         const ratios =
-          floor === undefined || target.id === 'floor'
+          floor === undefined
             ? []
             : cell.runs.flatMap((run, i) => {
                 const mine = cpuPerRequest(run);
@@ -206,10 +279,19 @@ export function cpuTable(report: Report): string[] {
                   floor.runs[i] === undefined ? undefined : cpuPerRequest(floor.runs[i] as RunResult);
                 return mine === undefined || base === undefined ? [] : [base / mine];
               });
+        const store = cell.runs.map(storeCpuPerRequest);
+        const both = cell.runs.map((run) => {
+          const server = cpuPerRequest(run);
+          const mine = storeCpuPerRequest(run);
+          return server === undefined || mine === undefined ? undefined : server + mine;
+        });
         rows.push(
           `| ${workShort[work]} | ${connections} | ${target.name} | ${median(per).toFixed(1)} | ` +
             `${Math.min(...per).toFixed(1)}–${Math.max(...per).toFixed(1)} | ` +
-            `${ratios.length === 0 ? '' : `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`} |`,
+            (withStore
+              ? `${spreadText(store, (n) => n.toFixed(1))} | ${spreadText(both, (n) => n.toFixed(1))} | `
+              : '') +
+            `${ratios.length === 0 ? '' : `${median(ratios).toFixed(2)}× (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})${floor !== undefined && floor.target !== 'floor' ? ` vs \`${floor.target}\`` : ''}`} |`,
         );
       }
     }
@@ -219,13 +301,109 @@ export function cpuTable(report: Report): string[] {
     '',
     '## Server CPU per successful request',
     '',
-    '| work | conn. | target | µs CPU per request, median | min–max over repetitions | floor ÷ target, median of the repetitions (min–max) |',
-    '| --- | ---: | --- | ---: | ---: | ---: |',
+    `| work | conn. | target | µs CPU per request, median | min–max over repetitions | ${withStore ? 'store µs CPU per request, median (min–max) | server + store µs, median (min–max) | ' : ''}floor ÷ target, median of the repetitions (min–max) |`,
+    `| --- | ---: | --- | ---: | ---: | ${withStore ? '---: | ---: | ' : ''}---: |`,
     ...rows,
     '',
     "CPU time of the server's process (user + system, from `/proc/<pid>/stat`) over the timed window, divided by " +
       'the successful responses in it: what a request costs the server, whatever else the machine was doing. ' +
-      "Floor ÷ target: the floor's figure over the target's in the same repetition (1 would be the floor's cost).",
+      "Floor ÷ target: the floor's figure over the target's in the same repetition (1 would be the floor's cost), " +
+      'with the floor on the same Node as the target.' +
+      (withStore
+        ? ' Store: the CPU time of the processes of the store serving the target over the same window (its private ' +
+          '`redis-server`, which shares core 0 with it; the PostgreSQL backends of its pool, which are not pinned), per ' +
+          'successful request. The floor ÷ target ratio is of the server alone.'
+        : ''),
+  ];
+}
+
+/**
+ * What a request allocates: bytes allocated on the server's V8 heap over the
+ * window (`v8.GCProfiler`: what every collection freed plus the used heap's
+ * growth) per successful request, and the share of the server's CPU time
+ * that was garbage collection pauses.
+ */
+export function heapTable(report: Report): string[] {
+  const rows: string[] = [];
+  for (const work of report.settings.works) {
+    for (const connections of report.settings.connections) {
+      for (const target of report.targets) {
+        const cell = report.cells.find(
+          (c) => c.target === target.id && c.work === work && c.connections === connections,
+        );
+        if (cell === undefined || cell.status !== 'ok') continue;
+        const bytes = cell.runs.map(bytesPerRequest);
+        if (defined(bytes).length === 0) continue;
+        const gcs = cell.runs.map((r) =>
+          r.gcCount === undefined || r.ok === 0 ? undefined : (r.gcCount / r.ok) * 1000,
+        );
+        rows.push(
+          `| ${workShort[work]} | ${connections} | ${target.name} | ${spreadText(bytes, int)} | ` +
+            `${spreadText(cell.runs.map(gcShare), (n) => `${(n * 100).toFixed(1)}%`)} | ${spreadText(gcs, (n) => n.toFixed(2))} |`,
+        );
+      }
+    }
+  }
+  if (rows.length === 0) return [];
+  return [
+    '',
+    '## Bytes allocated per successful request',
+    '',
+    '| work | conn. | target | bytes allocated per request, median (min–max) | GC share of server CPU, median (min–max) | collections per 1,000 requests |',
+    '| --- | ---: | --- | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    "Bytes allocated on the server's V8 heap over the timed window, from `v8.GCProfiler` in the target: what every " +
+      'garbage collection freed (used heap before minus after) plus the growth of the used heap from start to end, ' +
+      'divided by the successful responses. `Buffer` contents (off the V8 heap) are not counted. GC share: the ' +
+      "collections' cost (their pause time on the main thread) over the server's CPU time in the window.",
+  ];
+}
+
+/**
+ * What a request costs the store, for the targets with one: round trips (the
+ * commands or statements the target sent) and the store's CPU time, per
+ * successful request.
+ */
+export function storeTable(report: Report): string[] {
+  const rows: string[] = [];
+  for (const work of report.settings.works) {
+    for (const connections of report.settings.connections) {
+      for (const target of report.targets) {
+        const cell = report.cells.find(
+          (c) => c.target === target.id && c.work === work && c.connections === connections,
+        );
+        if (cell === undefined || cell.status !== 'ok') continue;
+        const trips = cell.runs.map(roundTripsPerRequest);
+        const cpu = cell.runs.map(storeCpuPerRequest);
+        if (defined(trips).length === 0 && defined(cpu).length === 0) continue;
+        const commands = cell.runs.map((r) => {
+          const requests = r.sent ?? r.ok;
+          return r.store?.redisCommands === undefined || requests === 0
+            ? undefined
+            : r.store.redisCommands / requests;
+        });
+        rows.push(
+          `| ${workShort[work]} | ${connections} | ${target.name} | ${spreadText(trips, (n) => n.toFixed(2))} | ` +
+            `${spreadText(commands, (n) => n.toFixed(2))} | ${spreadText(cpu, (n) => n.toFixed(1))} |`,
+        );
+      }
+    }
+  }
+  if (rows.length === 0) return [];
+  return [
+    '',
+    '## Store cost per successful request',
+    '',
+    '| work | conn. | target | round trips per request, median (min–max) | commands Redis ran per request (in its scripts too) | store µs CPU per successful request, median (min–max) |',
+    '| --- | ---: | --- | ---: | ---: | ---: |',
+    ...rows,
+    '',
+    'Round trips: the commands (Redis) or statements (PostgreSQL) the target sent its store over the timed window, ' +
+      'counted by a wrapper in the target, over the requests sent in the window (those in flight at its end made ' +
+      'theirs too). Redis: also the calls in its own `INFO commandstats` over the same window, which counts the ' +
+      "commands its Lua scripts run as well (a script is one round trip). Store CPU: user + system time of the store's " +
+      'processes serving the target (from `/proc`) over the same window, per successful response.',
   ];
 }
 
@@ -315,6 +493,8 @@ export function markdown(report: Report): string {
   lines.push('');
   lines.push(...summaryTable(report));
   lines.push(...cpuTable(report));
+  lines.push(...heapTable(report));
+  lines.push(...storeTable(report));
   lines.push(...idTokenCost(report));
   for (const work of report.settings.works) {
     for (const connections of report.settings.connections) {
@@ -441,18 +621,24 @@ export function markdown(report: Report): string {
   lines.push('');
   lines.push('## Targets');
   lines.push('');
-  for (const t of report.targets) lines.push(`- **${t.name}**: ${t.notes}`);
+  for (const t of report.targets)
+    lines.push(`- **${t.name}**${t.node === undefined ? '' : ` (Node ${t.node})`}: ${t.notes}`);
   lines.push('');
   return lines.join('\n');
 }
 
 const palette: Record<string, string> = {
   floor: '#9ca3af',
+  'floor-node22': '#9ca3af',
   'kraikub-memory': '#2563eb',
+  'kraikub-memory-node22': '#2563eb',
   'kraikub-redis': '#60a5fa',
+  'kraikub-postgres': '#93c5fd',
   jmondi: '#f59e0b',
+  'jmondi-jwt': '#fcd34d',
   'node-oauth': '#10b981',
   'oidc-provider': '#ef4444',
+  'oidc-provider-8': '#fca5a5',
 };
 
 const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -502,6 +688,53 @@ export function svg(report: Report): string {
             `<text x="${(label + Math.max(w, x1 - label) + 6).toFixed(1)}" y="${top + 13}">${int(s.rps)}${ratio}</text>`,
           );
         }
+        y += row;
+      }
+      y += 24;
+    }
+  }
+  // CPU per successful request: the server's (its colour) and its store's (grey) stacked, and the bytes allocated.
+  const cpuMedian = (cell: CellResult, of: (run: RunResult) => number | undefined) => {
+    const values = defined(cell.runs.map(of));
+    return values.length === 0 ? undefined : median(values);
+  };
+  for (const work of report.settings.works) {
+    for (const connections of report.settings.connections) {
+      const cells = report.cells.filter(
+        (c) =>
+          c.work === work &&
+          c.connections === connections &&
+          c.status === 'ok' &&
+          cpuMedian(c, cpuPerRequest) !== undefined,
+      );
+      if (cells.length === 0) continue;
+      const total = (c: CellResult) =>
+        (cpuMedian(c, cpuPerRequest) ?? 0) + (cpuMedian(c, storeCpuPerRequest) ?? 0);
+      const max = Math.max(1, ...cells.map(total));
+      panels.push(
+        `<text x="10" y="${y}" font-weight="bold">${xml(workName[work])}, ${connections} connections: µs CPU per successful request (median; grey: the store's)</text>`,
+      );
+      y += 10;
+      for (const cell of cells) {
+        const top = y + 4;
+        const server = cpuMedian(cell, cpuPerRequest) ?? 0;
+        const store = cpuMedian(cell, storeCpuPerRequest);
+        const bytes = cpuMedian(cell, bytesPerRequest);
+        // Narrower than the req/s bars: the label after the longest bar must fit.
+        const w = (server / max) * (barArea - 140);
+        const ws = ((store ?? 0) / max) * (barArea - 140);
+        panels.push(
+          `<text x="${label - 8}" y="${top + 13}" text-anchor="end">${xml(names.get(cell.target) ?? cell.target)}</text>`,
+          `<rect x="${label}" y="${top}" width="${w.toFixed(1)}" height="${row - 6}" fill="${palette[cell.target] ?? '#6b7280'}"/>`,
+        );
+        if (store !== undefined)
+          panels.push(
+            `<rect x="${(label + w).toFixed(1)}" y="${top}" width="${ws.toFixed(1)}" height="${row - 6}" fill="#d1d5db"/>`,
+          );
+        const text =
+          `${server.toFixed(1)}${store === undefined ? '' : ` + ${store.toFixed(1)}`} µs` +
+          (bytes === undefined ? '' : `, ${int(bytes)} B allocated`);
+        panels.push(`<text x="${(label + w + ws + 6).toFixed(1)}" y="${top + 13}">${xml(text)}</text>`);
         y += row;
       }
       y += 24;

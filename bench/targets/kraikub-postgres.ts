@@ -10,6 +10,9 @@
  * exchange and one refresh, and over the whole run for the requests the
  * HTTP server answered; and rows per active grant when it stops. It prints
  * them on stderr (`BENCH_VERBOSE=1` shows them) and exposes them as `figures`.
+ * For the runner's window it answers `stats`: the statements sent so far
+ * (`roundTrips`) and the pids of the PostgreSQL backends of its pool's
+ * connections (`pg`'s `processID`), whose CPU the runner samples.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -27,6 +30,18 @@ runTarget(async () => {
   }
   const { createPostgresPool, migrate, PostgresGrantStore } = adapter;
   const pool = createPostgresPool(url, { max: 20 });
+  // The backend process of each connection of the pool, for its CPU over a window.
+  const backends = new Set<number>();
+  // `pg` sets `processID` from the server's BackendKeyData; @types/pg does not declare it.
+  const backendOf = (connection: object) => (connection as { processID?: unknown }).processID;
+  pool.on('connect', (connection) => {
+    const pid = backendOf(connection);
+    if (typeof pid === 'number') backends.add(pid);
+  });
+  pool.on('remove', (connection) => {
+    const pid = backendOf(connection);
+    if (typeof pid === 'number') backends.delete(pid);
+  });
   try {
     await pool.query('SELECT 1');
   } catch (cause) {
@@ -90,6 +105,9 @@ runTarget(async () => {
     ...setup,
     listener,
     figures,
+    async stats() {
+      return { counters: { roundTrips: count.all }, pids: [...backends] };
+    },
     async close() {
       try {
         const s = `"${schema}"`;

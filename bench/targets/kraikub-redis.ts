@@ -5,6 +5,11 @@
  * never touches a shared Redis; with `REDIS_URL` set it uses that one instead
  * and deletes its keys when it stops. Reported as not available when the
  * adapter does not export the store or no Redis can be had.
+ *
+ * For the store's cost it tells the runner the pid of its private
+ * `redis-server` (whose CPU the runner samples over the window), counts the
+ * commands it sends (each `RedisConnection.command` is one round trip; a
+ * script's `EVALSHA` is one), and reads Redis's own `INFO commandstats`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -69,11 +74,33 @@ runTarget(async () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+  // Every command the store sends goes through the connection's `command` (scripts too): count them there.
+  let roundTrips = 0;
+  const counted = connection as {
+    command: (...args: unknown[]) => Promise<unknown>;
+    client: { sendCommand(args: string[]): Promise<unknown> };
+  };
+  const command = counted.command.bind(connection);
+  counted.command = (...args) => {
+    roundTrips += 1;
+    return command(...args);
+  };
+  /** Calls Redis has run (every command in `INFO commandstats`), read without being counted above. */
+  const redisCommands = async () => {
+    const info = String(await counted.client.sendCommand(['INFO', 'commandstats']));
+    let calls = 0;
+    for (const match of info.matchAll(/calls=(\d+)/g)) calls += Number(match[1]);
+    return calls;
+  };
   const store = new adapter.RedisGrantStore({ connection, prefix: `kraikub-bench:${process.pid}:` });
   const { crypto } = await cryptoFor();
   const setup = await kraikubTarget(store, crypto);
   return {
     ...setup,
+    ...(own?.server.pid === undefined ? {} : { storePids: [own.server.pid] }),
+    async stats() {
+      return { counters: { roundTrips, redisCommands: await redisCommands() }, pids: [] };
+    },
     async close() {
       if (shared !== undefined) await store.deleteAll?.();
       await (connection as { close?: () => Promise<void> }).close?.();
