@@ -190,7 +190,8 @@ async function main(): Promise<void> {
         { API_FORMAT: spec.format },
         profileDir === undefined
           ? []
-          : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${spec.id}-${rep}.cpuprofile`],
+          : // One file per thread (tsx's loader has a thread of its own): the main thread's is the largest.
+            ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${spec.id}-${rep}`)}`],
       );
       try {
         const mintStart = performance.now();
