@@ -43,8 +43,8 @@ import {
 const args = argsOf(process.argv.slice(2));
 const smoke = args.has('smoke');
 const reps = Number(args.get('reps') || (smoke ? 1 : 5));
-const warmup = Number(args.get('warmup') || (smoke ? 0.5 : 2));
-const duration = Number(args.get('duration') || (smoke ? 1 : 5));
+const warmup = Number(args.get('warmup') || (smoke ? 0.2 : 2));
+const duration = Number(args.get('duration') || (smoke ? 0.5 : 5));
 const connections = Number(args.get('connections') || 50);
 const tokenCount = Number(args.get('tokens') || (smoke ? 200 : 20_000));
 const outArg = args.get('out') || (smoke ? '/tmp/kraikub-bench-api-smoke' : 'results/api');
