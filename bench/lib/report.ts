@@ -339,7 +339,7 @@ export function heapTable(report: Report): string[] {
         );
         rows.push(
           `| ${workShort[work]} | ${connections} | ${target.name} | ${spreadText(bytes, int)} | ` +
-            `${spreadText(cell.runs.map(gcShare), (n) => `${(n * 100).toFixed(1)}%`)} | ${spreadText(gcs, (n) => n.toFixed(2))} |`,
+            `${spreadText(cell.runs.map(gcShare), (n) => (n > 1 ? 'over 100% (stalled)' : `${(n * 100).toFixed(1)}%`))} | ${spreadText(gcs, (n) => n.toFixed(2))} |`,
         );
       }
     }
@@ -356,7 +356,8 @@ export function heapTable(report: Report): string[] {
     "Bytes allocated on the server's V8 heap over the timed window, from `v8.GCProfiler` in the target: what every " +
       'garbage collection freed (used heap before minus after) plus the growth of the used heap from start to end, ' +
       'divided by the successful responses. `Buffer` contents (off the V8 heap) are not counted. GC share: the ' +
-      "collections' cost (their pause time on the main thread) over the server's CPU time in the window.",
+      "collections' cost (their pause time on the main thread, wall time) over the server's CPU time in the window: " +
+      'a server descheduled during a collection reads high, and over 100% means it was stalled.',
   ];
 }
 
