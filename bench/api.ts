@@ -58,8 +58,12 @@ const only = args
 const profileDir = args.get('profile');
 
 type Format = 'opaque' | 'jwt';
-/** `bearer`: GET /api/me (signature, if any, and store); `bearer-sig`: GET /api/me-sig (JWT signature alone); `introspect`: POST /introspect. */
-type Work = 'bearer' | 'bearer-sig' | 'introspect';
+/**
+ * `bearer`: GET /api/me (signature, if any, and store); `bearer-sig`: GET /api/me-sig (JWT signature alone);
+ * `bearer-fetch` (Kraikub only): GET /api/me-fetch, the `bearer` check as a Fetch route in the handler's
+ * `fallback` (a Web `Request` and `Response` per call); `introspect`: POST /introspect.
+ */
+type Work = 'bearer' | 'bearer-sig' | 'bearer-fetch' | 'introspect';
 
 interface TargetSpec {
   readonly id: string;
@@ -80,13 +84,18 @@ const specs: readonly TargetSpec[] = formats.flatMap((format) => [
     floor: false,
   },
 ]);
-const worksOf = (format: Format): readonly Work[] =>
-  format === 'jwt' ? ['bearer', 'bearer-sig', 'introspect'] : ['bearer', 'introspect'];
+const worksOf = (spec: TargetSpec): readonly Work[] => [
+  'bearer',
+  ...(spec.format === 'jwt' ? (['bearer-sig'] as const) : []),
+  ...(spec.floor ? [] : (['bearer-fetch'] as const)),
+  'introspect',
+];
 
 const subjectJson = '"sub":"user-1"';
 const success: Record<Work, (status: number, body: string) => boolean> = {
   bearer: (status, body) => status === 200 && body.includes(subjectJson),
   'bearer-sig': (status, body) => status === 200 && body.includes(subjectJson),
+  'bearer-fetch': (status, body) => status === 200 && body.includes(subjectJson),
   introspect: (status, body) => status === 200 && body.includes('"active":true'),
 };
 
@@ -100,7 +109,7 @@ function plan(work: Work, tokens: readonly string[]): PlannedRequest[] {
       body: `token=${encodeURIComponent(token)}&token_type_hint=access_token`,
     }));
   }
-  const path = work === 'bearer' ? '/api/me' : '/api/me-sig';
+  const path = { bearer: '/api/me', 'bearer-sig': '/api/me-sig', 'bearer-fetch': '/api/me-fetch' }[work];
   return tokens.map((token) => ({ method: 'GET', path, headers: { authorization: `Bearer ${token}` } }));
 }
 
@@ -115,10 +124,10 @@ const forged = (token: string) => {
 };
 
 /** Outside the windows: each path answers a valid token with success and a forged one without. */
-async function validate(target: ApiTarget, format: Format, token: string): Promise<void> {
+async function validate(target: ApiTarget, spec: TargetSpec, token: string): Promise<void> {
   const base = `http://127.0.0.1:${target.port}`;
   const problems: string[] = [];
-  for (const work of worksOf(format)) {
+  for (const work of worksOf(spec)) {
     const [request] = plan(work, [token]);
     const [bad] = plan(work, [forged(token)]);
     for (const [label, planned, want] of [
@@ -197,9 +206,9 @@ async function main(): Promise<void> {
         const mintStart = performance.now();
         const tokens = await target.call<string[]>('mint', { count: tokenCount });
         const mintSeconds = (performance.now() - mintStart) / 1000;
-        await validate(target, spec.format, tokens[0] as string);
+        await validate(target, spec, tokens[0] as string);
         // The works' order turns with each repetition: the first window of a fresh process runs least warm.
-        const works = worksOf(spec.format);
+        const works = worksOf(spec);
         const order = works.map((_, i) => works[(i + rep - 1) % works.length] as Work);
         for (const work of order) {
           const result = await loadWindow({
@@ -292,6 +301,7 @@ async function main(): Promise<void> {
 const workTitle: Record<Work, string> = {
   bearer: 'bearer check (`GET /api/me`)',
   'bearer-sig': 'bearer check by signature alone (`GET /api/me-sig`)',
+  'bearer-fetch': "bearer check as a Fetch route in the handler's `fallback` (`GET /api/me-fetch`)",
   introspect: 'introspection (`POST /introspect`)',
 };
 
@@ -316,7 +326,7 @@ function markdown(report: {
       "× floor: the floor's req/s over the target's, and the target's CPU per request over the floor's, paired by repetition.",
     '',
   ];
-  for (const work of ['bearer', 'bearer-sig', 'introspect'] as const) {
+  for (const work of ['bearer', 'bearer-sig', 'bearer-fetch', 'introspect'] as const) {
     const rows = report.cells.filter((c) => c.work === work);
     if (rows.length === 0) continue;
     lines.push(`## ${workTitle[work]}`, '');
@@ -336,8 +346,9 @@ function markdown(report: {
   lines.push(
     '- Kraikub: core + `MemoryGrantStore` + adapter-http `createHandler` via `toNodeHandler`, `nodeCrypto`, an ES256 `@kraikub/jose` signer; ' +
       'one resource server (`https://api.example.com`, scope `api`) whose access tokens are opaque or RFC 9068 JWTs. ' +
-      "`/api/me` is a Fetch route (the handler's `fallback`) calling `verifyBearer(server, request, { scopes, audience })`: a store lookup, and for a JWT first its signature; " +
-      "`/api/me-sig` calls `verifyBearer(createJwtAccessTokenVerifier({ jwks: server.jwks() }), ...)`: the signature alone. `/introspect` is the handler's endpoint.",
+      '`/api/me` is a `node:http` route in front of `toNodeHandler` calling `verifyBearerHeader(server, req.headers.authorization, { scopes, audience })`: a store lookup, and for a JWT first its signature; ' +
+      '`/api/me-sig` calls `verifyBearerHeader(createJwtAccessTokenVerifier({ jwks: server.jwks() }), ...)`: the signature alone; ' +
+      "`/api/me-fetch` is the `/api/me` check as a Fetch route (the handler's `fallback`, `verifyBearer(server, request, ...)`), as the README's Fetch example writes it. `/introspect` is the handler's endpoint.",
     '- Floor: bare `node:http`; opaque: SHA-256 and a `Map`; JWT: `jose` 6 `jwtVerify` (ES256) then SHA-256 and the `Map` (`/api/me`) or the signature alone (`/api/me-sig`); ' +
       'introspection: HTTP Basic in constant time, SHA-256 and the `Map` (no signature check, for JWTs too).',
     '',

@@ -5,8 +5,8 @@
  *
  * @packageDocumentation
  */
-export type { BearerOptions, BearerResult, BearerVerifier } from './bearer.ts';
-export { requireScopes, verifyBearer } from './bearer.ts';
+export type { BearerHeaderResult, BearerOptions, BearerResult, BearerVerifier } from './bearer.ts';
+export { requireScopes, verifyBearer, verifyBearerHeader } from './bearer.ts';
 export type { InteractCallback, InteractionContext } from './endpoints/authorization.ts';
 export type { EndSessionAnswer, EndSessionCallback } from './endpoints/openid.ts';
 export type { RegistrationRateLimiter } from './endpoints/registration.ts';
