@@ -1,10 +1,10 @@
-import { errAsync, okAsync, ResultAsync } from 'neverthrow';
+import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import type { EndpointRequest } from '../endpoint.ts';
-import { invalidClient, type OAuthError, oauthError, portFailure } from '../errors.ts';
+import { invalidClient, type OAuthError, oauthError } from '../errors.ts';
 import { parsePresentedToken } from '../lib/access-token.ts';
-import { authenticate } from '../lib/client-authentication.ts';
-import { type Context, emitting, grantRetention } from '../lib/context.ts';
-import { callPort } from '../lib/port.ts';
+import { authenticateClientRequest } from '../lib/client-authentication.ts';
+import { type Context, emit, grantRetention } from '../lib/context.ts';
+import { type Outcome, tryPort } from '../lib/port.ts';
 import { normalizeParams, type Params, repeated } from '../params.ts';
 import type { AccessTokenRecord, OidcContext, RefreshTokenRecord } from '../ports.ts';
 import type { ParsedToken } from '../tokens.ts';
@@ -30,44 +30,40 @@ type Found =
  * as far as our prefixes agree with it: the kind is read from the token
  * itself, so a wrong hint cannot hide a token (RFC 7009 section 2.1).
  */
-function lookUp(ctx: Context, params: Params): ResultAsync<Found, OAuthError> {
+async function lookUp(ctx: Context, params: Params): Outcome<Found> {
   const token = params.get('token')?.[0] || undefined;
-  if (token === undefined) return errAsync(oauthError('invalid_request', 'The token parameter is missing.'));
-  return ResultAsync.fromPromise(parsePresentedToken(ctx, token), (cause) =>
-    portFailure(cause, 'parsing the token'),
-  ).andThen((parsed): ResultAsync<Found, OAuthError> => {
-    if (parsed?.kind === 'access_token') {
-      return callPort('GrantStore.findAccessToken', () => ctx.store.findAccessToken(parsed.key)).map(
-        (record) => ({
-          kind: 'access_token' as const,
-          parsed,
-          record,
-        }),
-      );
-    }
-    if (parsed?.kind === 'refresh_token') {
-      return callPort('GrantStore.findRefreshToken', () => ctx.store.findRefreshToken(parsed.key)).map(
-        (record) => ({ kind: 'refresh_token' as const, parsed, record }),
-      );
-    }
-    return okAsync({ kind: 'none' as const });
-  });
+  if (token === undefined) return err(oauthError('invalid_request', 'The token parameter is missing.'));
+  const parsed = await tryPort('parsing the token', () => parsePresentedToken(ctx, token));
+  if (parsed.isErr()) return err(parsed.error);
+  const presented = parsed.value;
+  if (presented?.kind === 'access_token') {
+    const found = await tryPort('GrantStore.findAccessToken', () => ctx.store.findAccessToken(presented.key));
+    return found.map((record) => ({ kind: 'access_token' as const, parsed: presented, record }));
+  }
+  if (presented?.kind === 'refresh_token') {
+    const found = await tryPort('GrantStore.findRefreshToken', () =>
+      ctx.store.findRefreshToken(presented.key),
+    );
+    return found.map((record) => ({ kind: 'refresh_token' as const, parsed: presented, record }));
+  }
+  return ok({ kind: 'none' as const });
 }
 
-function prepare(
+async function prepare(
   ctx: Context,
   request: EndpointRequest,
-): ResultAsync<{ params: Params; clientId: string; confidential: boolean }, OAuthError> {
+): Outcome<{ params: Params; clientId: string; confidential: boolean }> {
   const params = normalizeParams(request?.params);
   const dup = repeated(params, endpointParameters);
   if (dup !== undefined) {
-    return errAsync(oauthError('invalid_request', `The ${dup} parameter was sent more than once.`));
+    return err(oauthError('invalid_request', `The ${dup} parameter was sent more than once.`));
   }
   const authorization = typeof request?.authorization === 'string' ? request.authorization : undefined;
-  return authenticate(ctx, authorization, params).map((client) => ({
+  const client = await authenticateClientRequest(ctx, authorization, params);
+  return client.map((found) => ({
     params,
-    clientId: client.id,
-    confidential: client.tokenEndpointAuthMethod !== 'none',
+    clientId: found.id,
+    confidential: found.tokenEndpointAuthMethod !== 'none',
   }));
 }
 
@@ -79,25 +75,39 @@ function prepare(
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
 export function revoke(ctx: Context, request: EndpointRequest): ResultAsync<void, OAuthError> {
-  return prepare(ctx, request).andThen(({ params, clientId }) =>
-    lookUp(ctx, params).andThen((found): ResultAsync<void, OAuthError> => {
-      if (found.kind === 'none' || found.record === undefined || found.record.clientId !== clientId) {
-        return okAsync(undefined);
-      }
-      const grantId = found.parsed.key.grantId;
-      const now = ctx.clock.now();
-      if (found.kind === 'access_token') {
-        return callPort('GrantStore.revokeAccessToken', () =>
-          ctx.store.revokeAccessToken(found.parsed.key),
-        ).andThen(() => emitting(ctx, { type: 'token.revoked', grantId, at: now, clientId }));
-      }
-      const until = grantRetention(ctx, now);
-      return callPort('GrantStore.revokeGrant', () => ctx.store.revokeGrant(grantId, until)).andThen(() =>
-        emitting(ctx, { type: 'grant.revoked', grantId, at: now, clientId, reason: 'token_revoked' }),
-      );
-    }),
+  return new ResultAsync(revoking(ctx, request));
+}
+
+async function revoking(ctx: Context, request: EndpointRequest): Outcome<void> {
+  const prepared = await prepare(ctx, request);
+  if (prepared.isErr()) return err(prepared.error);
+  const { params, clientId } = prepared.value;
+  const looked = await lookUp(ctx, params);
+  if (looked.isErr()) return err(looked.error);
+  const found = looked.value;
+  if (found.kind === 'none' || found.record === undefined || found.record.clientId !== clientId) {
+    return ok(undefined);
+  }
+  const grantId = found.parsed.key.grantId;
+  const now = ctx.clock.now();
+  if (found.kind === 'access_token') {
+    const revoked = await tryPort('GrantStore.revokeAccessToken', () =>
+      ctx.store.revokeAccessToken(found.parsed.key),
+    );
+    if (revoked.isErr()) return err(revoked.error);
+    return told(await emit(ctx, { type: 'token.revoked', grantId, at: now, clientId }));
+  }
+  const until = grantRetention(ctx, now);
+  const revoked = await tryPort('GrantStore.revokeGrant', () => ctx.store.revokeGrant(grantId, until));
+  if (revoked.isErr()) return err(revoked.error);
+  return told(
+    await emit(ctx, { type: 'grant.revoked', grantId, at: now, clientId, reason: 'token_revoked' }),
   );
 }
+
+/** The host heard of the revocation (`onGrantEvent`), or its hook failed: then the request fails as for a store. */
+const told = (failed: OAuthError | undefined): Result<void, OAuthError> =>
+  failed === undefined ? ok(undefined) : err(failed);
 
 /**
  * An introspection response: `{ active: false }` and nothing else for any
@@ -177,26 +187,36 @@ export function introspect(
   ctx: Context,
   request: EndpointRequest,
 ): ResultAsync<IntrospectionResponse, OAuthError> {
-  return prepare(ctx, request).andThen(({ params, clientId, confidential }) => {
-    if (!confidential) {
-      return errAsync(invalidClient('Introspection requires client authentication.', { basicAuth: false }));
-    }
-    return lookUp(ctx, params).map((found) => {
-      const now = ctx.clock.now();
-      if (found.kind === 'none' || found.record === undefined || found.record.expiresAt <= now)
-        return inactive;
-      const own = found.record.clientId === clientId;
-      if (found.kind === 'access_token') {
-        const record = found.record;
-        return own || visibleTo(ctx, clientId, record)
-          ? describeRecord(ctx, record, 'Bearer', record.audience)
-          : inactive;
-      }
-      return own && found.record.rotation === undefined
-        ? describeRecord(ctx, found.record, 'refresh_token', found.record.resources)
-        : inactive;
-    });
-  });
+  return new ResultAsync(introspecting(ctx, request));
+}
+
+async function introspecting(ctx: Context, request: EndpointRequest): Outcome<IntrospectionResponse> {
+  const prepared = await prepare(ctx, request);
+  if (prepared.isErr()) return err(prepared.error);
+  const { params, clientId, confidential } = prepared.value;
+  if (!confidential) {
+    return err(invalidClient('Introspection requires client authentication.', { basicAuth: false }));
+  }
+  const looked = await lookUp(ctx, params);
+  if (looked.isErr()) return err(looked.error);
+  const found = looked.value;
+  const now = ctx.clock.now();
+  if (found.kind === 'none' || found.record === undefined || found.record.expiresAt <= now)
+    return ok(inactive);
+  const own = found.record.clientId === clientId;
+  if (found.kind === 'access_token') {
+    const record = found.record;
+    return ok(
+      own || visibleTo(ctx, clientId, record)
+        ? describeRecord(ctx, record, 'Bearer', record.audience)
+        : inactive,
+    );
+  }
+  return ok(
+    own && found.record.rotation === undefined
+      ? describeRecord(ctx, found.record, 'refresh_token', found.record.resources)
+      : inactive,
+  );
 }
 
 /** What a resource server learns about a valid access token. */
@@ -253,25 +273,43 @@ export function verifyAccessToken(
   token: string,
   options: VerifyAccessTokenOptions = {},
 ): ResultAsync<AccessTokenInfo | undefined, OAuthError> {
-  return ResultAsync.fromPromise(parsePresentedToken(ctx, token), (cause) =>
-    portFailure(cause, 'parsing the token'),
-  ).andThen((parsed) => {
-    if (parsed?.kind !== 'access_token') return okAsync(undefined);
-    return callPort('GrantStore.findAccessToken', () => ctx.store.findAccessToken(parsed.key)).map(
-      (record) => {
-        if (record === undefined || record.expiresAt <= ctx.clock.now()) return undefined;
-        const audience = record.audience ?? [];
-        if (options.audience !== undefined && !audience.includes(options.audience)) return undefined;
-        return {
+  return new ResultAsync(verifying(ctx, token, options));
+}
+
+async function verifying(
+  ctx: Context,
+  token: string,
+  options: VerifyAccessTokenOptions,
+): Outcome<AccessTokenInfo | undefined> {
+  const parsed = await tryPort('parsing the token', () => parsePresentedToken(ctx, token));
+  if (parsed.isErr()) return err(parsed.error);
+  const presented = parsed.value;
+  if (presented?.kind !== 'access_token') return ok(undefined);
+  const found = await tryPort('GrantStore.findAccessToken', () => ctx.store.findAccessToken(presented.key));
+  if (found.isErr()) return err(found.error);
+  const record = found.value;
+  if (record === undefined || record.expiresAt <= ctx.clock.now()) return ok(undefined);
+  const audience = record.audience ?? [];
+  if (options.audience !== undefined && !audience.includes(options.audience)) return ok(undefined);
+  // Literals of fixed shape rather than a conditional spread: this runs on every API call.
+  const info: AccessTokenInfo =
+    record.oidc === undefined
+      ? {
           clientId: record.clientId,
           subject: record.subject,
           scopes: record.scopes,
           expiresAt: record.expiresAt,
           grantId: record.grantId,
           audience,
-          ...(record.oidc === undefined ? {} : { oidc: record.oidc }),
+        }
+      : {
+          clientId: record.clientId,
+          subject: record.subject,
+          scopes: record.scopes,
+          expiresAt: record.expiresAt,
+          grantId: record.grantId,
+          audience,
+          oidc: record.oidc,
         };
-      },
-    );
-  });
+  return ok(info);
 }
