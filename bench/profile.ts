@@ -20,8 +20,9 @@ const id = option('target', 'kraikub-memory');
 const work = option('work', 'exchange') as Work;
 const connections = Number(option('connections', '50'));
 const seconds = Number(option('seconds', '10'));
-const spec = [...targets, ...extraTargets].find((t) => t.id === id);
-if (spec === undefined) throw new Error(`no such target: ${id}`);
+const found = [...targets, ...extraTargets].find((t) => t.id === id);
+if (found === undefined) throw new Error(`no such target: ${id}`);
+const spec = found;
 
 interface Node {
   id: number;
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   pinSelf(1);
   const dir = `${benchDir}tmp/profiles/${id}-${work}-${Date.now()}`;
   mkdirSync(dir, { recursive: true });
-  const started = await startTarget(spec?.file as string);
+  const started = await startTarget(spec.file, { ...spec.env }, [], spec.runtime);
   if (started.kind !== 'ready') throw new Error(`${id}: ${started.kind}: ${started.reason}`);
   const { target } = started;
   const mint = async (count: number) =>

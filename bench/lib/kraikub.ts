@@ -21,9 +21,14 @@ import { client, parallel, type TargetSetup } from './target.ts';
  * store, and adapter-http's handler served through `toNodeHandler` (its fast
  * path: no `Request`/`Response` objects on the token endpoint).
  */
-export async function kraikubTarget(store: GrantStore, crypto: CryptoPort): Promise<TargetSetup> {
+export async function kraikubTarget(
+  store: GrantStore,
+  crypto: CryptoPort,
+  /** What the handler serves instead of the server itself (`kraikub-bridge` swaps the token use case). */
+  serve: (server: AuthorizationServer) => AuthorizationServer = (server) => server,
+): Promise<TargetSetup> {
   const { server, request, openidRequest } = await benchServer(store, crypto);
-  const handler = createHandler(server, {
+  const handler = createHandler(serve(server), {
     interactions: createInteractions(server, { store: new MemoryInteractionStore() }),
     interact: () => new Response('not used by the benchmark', { status: 501 }),
   });

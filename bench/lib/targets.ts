@@ -165,6 +165,15 @@ export const extraTargets: readonly TargetSpec[] = [
       "The newest release that supports Node 20 (9.x requires Node 22), on the runner's Node. Its built-in MemoryAdapter (given, through its `setStorage` hook, an LRU large enough to hold the pre-minted codes), opaque tokens, `issueRefreshToken` true, `rotateRefreshToken` true, an OAuth 2.0 scope only (no `openid`, so no ID token) except for the code exchange with openid, whose ID Token it signs ES256 (its own jose 5, node:crypto).",
   },
   {
+    id: 'kraikub-bridge',
+    name: "floor's work behind Kraikub's HTTP layer",
+    file: 'targets/kraikub-bridge.ts',
+    kraikub: false,
+    notes:
+      "`createHandler` served by `toNodeHandler` as for `kraikub-memory`, with the token use case answered by the floor's own work (a `Map`, two pooled random tokens): beside the floor and `kraikub-memory`, it splits Kraikub's CPU per request into its HTTP layer and its core. Not a provider.",
+    unsupported: floorNoOpenid,
+  },
+  {
     id: 'floor-spin',
     name: `floor + ${process.env.SPIN_US ?? 0} µs of busy work`,
     file: 'targets/floor-spin.ts',
