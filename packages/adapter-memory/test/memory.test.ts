@@ -164,4 +164,33 @@ describe('MemoryGrantStore revocation without a per-grant index', () => {
     expect(store.size).toBe(0);
     expect(await store.findAccessToken(access.key)).toBeUndefined();
   });
+  test('a grant revoked while a sweep is under way loses its records in that same sweep', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryGrantStore({ clock, sweepIntervalMs: 1_000, sweepSlice: 100 });
+    const live = { clientId: 'c', scopes: [], issuedAt: clock.time, expiresAt: clock.time + 600_000 };
+    for (let i = 0; i < 300; i++) {
+      const grantId = `g${i}`;
+      await store.issueTokens({
+        grantId,
+        accessToken: { key: { hash: `a${i}`, grantId }, record: { grantId, ...live } },
+      });
+    }
+    // The late grant's refresh token is visited after every access token: after the revocation below.
+    await store.issueTokens({
+      grantId: 'late',
+      accessToken: { key: { hash: 'a-late', grantId: 'late' }, record: { grantId: 'late', ...live } },
+      refreshToken: {
+        key: { hash: 'r-late', grantId: 'late' },
+        record: { grantId: 'late', subject: 's', ...live },
+      },
+    });
+    clock.time += 2_000;
+    // This write starts the sweep with no grant revoked, and looks at its first slice only.
+    await store.revokeGrant('other', clock.time + 600_000);
+    await store.revokeGrant('late', clock.time + 600_000);
+    for (let write = 0; write < 10; write++) await store.revokeGrant(`more${write}`, clock.time + 600_000);
+    const left = store.snapshot();
+    expect(left.refreshTokens['r-late']).toBeUndefined();
+    expect(Object.keys(left.accessTokens).length).toBeGreaterThanOrEqual(300);
+  });
 });
