@@ -291,25 +291,13 @@ async function verifying(
   if (record === undefined || record.expiresAt <= ctx.clock.now()) return ok(undefined);
   const audience = record.audience ?? [];
   if (options.audience !== undefined && !audience.includes(options.audience)) return ok(undefined);
-  // Literals of fixed shape rather than a conditional spread: this runs on every API call.
-  const info: AccessTokenInfo =
-    record.oidc === undefined
-      ? {
-          clientId: record.clientId,
-          subject: record.subject,
-          scopes: record.scopes,
-          expiresAt: record.expiresAt,
-          grantId: record.grantId,
-          audience,
-        }
-      : {
-          clientId: record.clientId,
-          subject: record.subject,
-          scopes: record.scopes,
-          expiresAt: record.expiresAt,
-          grantId: record.grantId,
-          audience,
-          oidc: record.oidc,
-        };
-  return ok(info);
+  const info: AccessTokenInfo = {
+    clientId: record.clientId,
+    subject: record.subject,
+    scopes: record.scopes,
+    expiresAt: record.expiresAt,
+    grantId: record.grantId,
+    audience,
+  };
+  return ok(record.oidc === undefined ? info : { ...info, oidc: record.oidc });
 }
