@@ -23,17 +23,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { basicHeader } from './targets/api-common.ts';
+import { basic } from './lib/kraikub.ts';
+import { benchDir, pinning, pinSelf } from './lib/process.ts';
 import {
   type ApiTarget,
   argsOf,
-  benchDir,
   cell,
   loadWindow,
   machine,
   type PlannedRequest,
-  pinGenerator,
-  pinning,
   type Spread,
   spread,
   startApiTarget,
@@ -101,7 +99,7 @@ const success: Record<Work, (status: number, body: string) => boolean> = {
 
 function plan(work: Work, tokens: readonly string[]): PlannedRequest[] {
   if (work === 'introspect') {
-    const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basicHeader };
+    const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };
     return tokens.map((token) => ({
       method: 'POST',
       path: '/introspect',
@@ -182,7 +180,7 @@ interface CellReport {
 }
 
 async function main(): Promise<void> {
-  pinGenerator();
+  pinSelf(1);
   const before = machine();
   const startedAt = new Date().toISOString();
   console.log(

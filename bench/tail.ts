@@ -21,17 +21,15 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import { basic } from './lib/kraikub.ts';
+import { benchDir, pinning, pinSelf } from './lib/process.ts';
 import { client } from './lib/target.ts';
-import { basicHeader } from './targets/api-common.ts';
 import {
   argsOf,
-  benchDir,
   cell,
   loadWindow,
   machine,
   type PlannedRequest,
-  pinGenerator,
-  pinning,
   spread,
   startApiTarget,
   type WindowResult,
@@ -84,12 +82,12 @@ interface Run {
 
 const body = (code: string) =>
   `grant_type=authorization_code&code=${encodeURIComponent(code)}&redirect_uri=${encodeURIComponent(client.redirectUri)}`;
-const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basicHeader };
+const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic };
 const success = (status: number, text: string) =>
   status === 200 && text.includes('"access_token":"') && text.includes('"refresh_token":"');
 
 async function main(): Promise<void> {
-  pinGenerator();
+  pinSelf(1);
   const before = machine();
   const startedAt = new Date().toISOString();
   console.log(

@@ -19,6 +19,7 @@ import {
   sha256Base64url,
 } from '@kraikub/core';
 import { createJoseSigner, generateSigningKey } from '@kraikub/jose';
+import { basic } from '../lib/kraikub.ts';
 import { client, parallel } from '../lib/target.ts';
 
 /** The access token formats measured: random opaque tokens, or RFC 9068 JWTs (ES256). */
@@ -26,9 +27,6 @@ export type AccessTokenFormat = 'opaque' | 'jwt';
 
 /** The protected resource (RFC 8707 identifier) every API access token is issued for. */
 export const resource = 'https://api.example.com';
-
-/** HTTP Basic credentials of the benchmark client. */
-export const basicHeader = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
 
 /** Options of {@link apiServer}. */
 export interface ApiServerOptions {
@@ -119,7 +117,7 @@ export async function mintAccessTokens(
         code: codes[i] as string,
         redirect_uri: client.redirectUri,
       },
-      authorization: basicHeader,
+      authorization: basic,
     });
     if (tokens.isErr()) throw new Error(`token failed: ${tokens.error.description}`);
     return tokens.value.access_token;

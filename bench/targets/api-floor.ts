@@ -23,8 +23,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { basic } from '../lib/kraikub.ts';
 import { client } from '../lib/target.ts';
-import { basicHeader, formatFromEnv, resource, serveApiTarget } from './api-common.ts';
+import { formatFromEnv, resource, serveApiTarget } from './api-common.ts';
 
 /** The few `jose` functions the floor uses (bench has no `jose` dependency of its own to take types from). */
 interface Jose {
@@ -47,7 +48,7 @@ async function loadJose(): Promise<Jose> {
 }
 
 const issuer = 'http://localhost:3000';
-const expected = Buffer.from(basicHeader);
+const expected = Buffer.from(basic);
 const digest = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /** Token hash -> what introspection and the resource need. */

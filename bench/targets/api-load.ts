@@ -2,47 +2,14 @@
  * The parent side of `api.ts` and `tail.ts`: starting an API target as a
  * child process (pinned to core 0), one load window with `autocannon`
  * (pinned to core 1) that times every request itself, the server's CPU
- * time from /proc, the machine, and small statistics. Self-contained: the
- * token endpoint benchmark's `lib/` is being changed by others.
+ * time from /proc (`lib/process.ts`'s, as the token endpoint benchmark reads
+ * it), the machine, and small statistics.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
 import autocannon from 'autocannon';
+import { benchDir, cpuSeconds, pinning } from '../lib/process.ts';
 import type { ApiCommand, ApiMessage } from './api-common.ts';
-
-/** The bench directory (targets are started from it, so tsx finds its tsconfig). */
-export const benchDir = fileURLToPath(new URL('..', import.meta.url));
-
-function hasTaskset(): boolean {
-  try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Server on core 0, load generator on core 1: only with two cores and `taskset`. */
-export const pinning = availableParallelism() >= 2 && hasTaskset();
-
-/** Pins this process, every thread, to core 1 (the load generator's). */
-export function pinGenerator(): void {
-  if (pinning) execFileSync('taskset', ['-a', '-cp', '1', String(process.pid)], { stdio: 'ignore' });
-}
-
-/** CPU time (user + system) of a process in seconds, all its threads, from /proc; undefined without it. */
-export function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After the command name (which may hold spaces): field 3 on; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A running API target. */
 export interface ApiTarget {
