@@ -137,6 +137,11 @@ const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const load = (values: readonly number[]) => values.map((n) => n.toFixed(2)).join(' / ');
 
+/** The cell of one target, work and connection count, if the report has it. */
+function cellAt(report: Report, target: string, work: Work, connections: number): CellResult | undefined {
+  return report.cells.find((c) => c.target === target && c.work === work && c.connections === connections);
+}
+
 function cellText(cell: CellResult): {
   rps: string;
   spread: string;
@@ -178,9 +183,7 @@ export function summaryTable(report: Report): string[] {
   ];
   for (const target of report.targets) {
     const values = cellsOf.map(({ work, connections }) => {
-      const cell = report.cells.find(
-        (c) => c.target === target.id && c.work === work && c.connections === connections,
-      );
+      const cell = cellAt(report, target.id, work, connections);
       if (cell === undefined) return '';
       const s = cell.summary;
       if (cell.status !== 'ok' || s === undefined) return cell.status === 'unavailable' ? 'n/a' : 'failed';
@@ -262,8 +265,7 @@ export function cpuTable(report: Report): string[] {
   const withStore = report.cells.some((c) => c.runs.some((r) => r.storeCpu !== undefined));
   for (const work of report.settings.works) {
     for (const connections of report.settings.connections) {
-      const cellOf = (target: string) =>
-        report.cells.find((c) => c.target === target && c.work === work && c.connections === connections);
+      const cellOf = (target: string) => cellAt(report, target, work, connections);
       for (const target of report.targets) {
         const cell = cellOf(target.id);
         if (cell === undefined || cell.status !== 'ok') continue;
@@ -328,9 +330,7 @@ export function heapTable(report: Report): string[] {
   for (const work of report.settings.works) {
     for (const connections of report.settings.connections) {
       for (const target of report.targets) {
-        const cell = report.cells.find(
-          (c) => c.target === target.id && c.work === work && c.connections === connections,
-        );
+        const cell = cellAt(report, target.id, work, connections);
         if (cell === undefined || cell.status !== 'ok') continue;
         const bytes = cell.runs.map(bytesPerRequest);
         if (defined(bytes).length === 0) continue;
@@ -371,9 +371,7 @@ export function storeTable(report: Report): string[] {
   for (const work of report.settings.works) {
     for (const connections of report.settings.connections) {
       for (const target of report.targets) {
-        const cell = report.cells.find(
-          (c) => c.target === target.id && c.work === work && c.connections === connections,
-        );
+        const cell = cellAt(report, target.id, work, connections);
         if (cell === undefined || cell.status !== 'ok') continue;
         const trips = cell.runs.map(roundTripsPerRequest);
         const cpu = cell.runs.map(storeCpuPerRequest);
@@ -420,8 +418,7 @@ export function idTokenCost(report: Report): string[] {
   const rows: string[] = [];
   for (const target of report.targets) {
     for (const connections of report.settings.connections) {
-      const find = (work: Work) =>
-        report.cells.find((c) => c.target === target.id && c.work === work && c.connections === connections);
+      const find = (work: Work) => cellAt(report, target.id, work, connections);
       const plain = find('exchange');
       const openid = find('exchange-openid');
       if (plain === undefined || openid === undefined) continue;
