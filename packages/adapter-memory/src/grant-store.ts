@@ -13,19 +13,24 @@ import {
   type TokenIssue,
   type TokenKey,
 } from '@kraikub/core';
+import { ExpiryWheel } from './expiry-wheel.ts';
 import { ShardedMap } from './sharded-map.ts';
 
 /** Options of {@link MemoryGrantStore}. */
 export interface MemoryGrantStoreOptions {
   /** The clock expiry is judged by; inject a fake one in tests. Default: `Date.now()`. */
   readonly clock?: Clock;
-  /** Milliseconds of clock time between sweeps of expired records. Default 30 000. */
+  /**
+   * How late an expired record may be dropped, in ms of clock time: records
+   * are filed by expiry in buckets this wide, and a bucket is swept once
+   * all of it has expired. Default 30 000.
+   */
   readonly sweepIntervalMs?: number;
   /**
-   * Records a write looks at for the running sweep, at most. A sweep walks
-   * the store in slices of this size, one slice per write, so no operation
-   * holds the event loop for long, whatever the store's size. Default 256
-   * (a few microseconds).
+   * Expired records a write drops, at most. Expired records are dropped in
+   * slices of this size, one slice per write, so no operation holds the
+   * event loop for long, however many expire at once. Default 256 (well
+   * under a millisecond with a million records).
    */
   readonly sweepSlice?: number;
 }
@@ -33,6 +38,14 @@ export interface MemoryGrantStoreOptions {
 interface CodeEntry {
   readonly record: CodeRecord;
   consumed: boolean;
+}
+
+/** The kinds of keys the expiry wheel files: the store's four maps. */
+enum Kind {
+  Code = 0,
+  Access = 1,
+  Refresh = 2,
+  Revoked = 3,
 }
 
 /** Everything the store holds, keyed by token hash: for tests and the conformance suite's key check. */
@@ -47,10 +60,13 @@ export interface MemoryGrantStoreSnapshot {
  * A {@link GrantStore} in process memory: the embedded default.
  *
  * Atomic by construction: every operation reads and writes with no `await`
- * in between, so on one event loop no two operations interleave. Expired
- * records are swept lazily as writes happen (no timer keeps the process
- * alive), a bounded slice per write (`sweepSlice`), so memory stays bounded
- * by what is live and no write pays for the whole store.
+ * in between, so on one event loop no two operations interleave. Records
+ * are filed by expiry (a timing wheel) as they are written; expired ones
+ * are dropped lazily as writes happen (no timer keeps the process alive), a
+ * bounded slice per write (`sweepSlice`), without looking at live ones, so
+ * memory stays bounded by what is unexpired and no write pays for the
+ * store's size. The maps are sharded so that no hash table's growth copies
+ * more than a sliver of the store.
  *
  * @example
  * ```ts
@@ -66,34 +82,64 @@ export interface MemoryGrantStoreSnapshot {
  */
 export class MemoryGrantStore implements GrantStore {
   readonly #clock: Clock;
-  readonly #sweepIntervalMs: number;
-  #nextSweepAt: number;
   readonly #sweepSlice: number;
-  /** The sweep under way: where it is, and the time it judges expiry by. */
-  #sweeping: { readonly steps: Iterator<void>; readonly now: number } | undefined;
-  // Sharded, so no hash table's growth or shrinking copies the whole store at once.
   readonly #codes = new ShardedMap<CodeEntry>();
   readonly #access = new ShardedMap<AccessTokenRecord>();
   readonly #refresh = new ShardedMap<RefreshTokenRecord>();
   /**
    * grant id -> until when its revocation is remembered. While a grant is
-   * here every record of it reads as absent; the sweep drops those records
-   * before it drops the tombstone, so none outlives it. No per-grant index:
+   * here every record of it reads as absent, and no record of it is written.
+   * It stays at least until the latest expiry of any record written before
+   * it ({@link MemoryGrantStore.revokeGrant}), so the grant's records have
+   * expired before it goes: none can come back. No per-grant index:
    * revocation is rare, every read already checks the tombstone, and the
-   * index cost every write a Map of its own.
+   * index cost every write a `Map` of its own.
    */
   readonly #revoked = new ShardedMap<number>();
+  /** Every key, filed by when it expires. */
+  readonly #wheel: ExpiryWheel<Kind>;
+  /** The latest expiry of any record written so far. */
+  #latestExpiry = Number.NEGATIVE_INFINITY;
+  /** Drops an expired key the wheel hands out (it checks the map still holds an expired one). */
+  readonly #expire: (kind: Kind, key: string) => void;
+  /** The time the running slice judges expiry by. */
+  #now = 0;
 
   constructor(options: MemoryGrantStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
-    this.#sweepIntervalMs = options.sweepIntervalMs ?? 30_000;
-    this.#nextSweepAt = this.#clock.now() + this.#sweepIntervalMs;
+    this.#wheel = new ExpiryWheel<Kind>(options.sweepIntervalMs ?? 30_000, 4);
     this.#sweepSlice = Math.max(1, options.sweepSlice ?? 256);
+    this.#expire = (kind, key) => {
+      const now = this.#now;
+      switch (kind) {
+        case Kind.Code: {
+          const entry = this.#codes.get(key);
+          if (entry !== undefined && entry.record.expiresAt <= now) this.#codes.delete(key);
+          return;
+        }
+        case Kind.Access: {
+          const record = this.#access.get(key);
+          if (record !== undefined && record.expiresAt <= now) this.#access.delete(key);
+          return;
+        }
+        case Kind.Refresh: {
+          const record = this.#refresh.get(key);
+          if (record !== undefined && record.expiresAt <= now) this.#refresh.delete(key);
+          return;
+        }
+        case Kind.Revoked: {
+          const until = this.#revoked.get(key);
+          if (until !== undefined && until <= now) this.#revoked.delete(key);
+          return;
+        }
+      }
+    };
   }
 
   async saveCode(key: TokenKey, record: CodeRecord): Promise<void> {
     this.#maybeSweep();
     this.#codes.set(key.hash, { record, consumed: false });
+    this.#file(Kind.Code, key.hash, record.expiresAt);
   }
 
   async findCode(key: TokenKey): Promise<StoredCode | undefined> {
@@ -145,9 +191,20 @@ export class MemoryGrantStore implements GrantStore {
     this.#access.delete(key.hash);
   }
 
+  /**
+   * Remembers the revocation until `retainUntil`, or until the latest expiry
+   * of any record written so far if that is later: no record of the grant
+   * is written from now on, so by then every one of them has expired, and
+   * forgetting the grant cannot bring one back (whatever `retainUntil` the
+   * caller passed).
+   */
   async revokeGrant(grantId: string, retainUntil: number): Promise<void> {
     this.#maybeSweep();
-    this.#revoked.set(grantId, Math.max(retainUntil, this.#revoked.get(grantId) ?? 0));
+    const before = this.#revoked.get(grantId);
+    const until = Math.max(retainUntil, this.#latestExpiry, before ?? Number.NEGATIVE_INFINITY);
+    if (until === before) return;
+    this.#revoked.set(grantId, until);
+    this.#wheel.add(Kind.Revoked, grantId, until);
   }
 
   /** A copy of everything stored (expired records included until swept). */
@@ -168,70 +225,36 @@ export class MemoryGrantStore implements GrantStore {
   }
 
   /**
-   * Drops every expired record and every record of a revoked grant now, then
-   * the expired revocations: the whole store in one go (for tests and
-   * shutdown). Writes sweep on their own, a slice at a time.
+   * Drops every expired record and every expired revocation now, in one go
+   * (for tests and shutdown). Writes do this on their own, a slice at a
+   * time.
    */
   sweep(): void {
-    const now = this.#clock.now();
-    this.#nextSweepAt = now + this.#sweepIntervalMs;
-    this.#sweeping = undefined;
-    const steps = this.#sweepSteps(now, Number.POSITIVE_INFINITY);
-    while (!steps.next().done) {
-      // every record visited
-    }
+    this.#now = this.#clock.now();
+    this.#wheel.take(this.#now, Number.POSITIVE_INFINITY, this.#expire);
   }
 
-  /**
-   * The sweep, `slice` records per step: codes, access tokens, refresh
-   * tokens, then revocations. A grant's records go before its tombstone, and
-   * no record of a revoked grant is written after it (every write checks
-   * it). Deleting from a `Map` while iterating it is safe. One resumption per
-   * slice, not per record, and no tombstone lookup while no grant is revoked
-   * (the common case): a record visited costs a `Map` step and a comparison.
-   */
-  *#sweepSteps(now: number, slice: number): Generator<void> {
-    let left = slice;
-    // Whether any grant is revoked, read again after every pause (a revocation may come in between).
-    let revocations = this.#revoked.size > 0;
-    const kinds = [this.#codes, this.#access, this.#refresh] as ShardedMap<unknown>[];
-    for (const [kind, map] of kinds.entries()) {
-      for (const [hash, value] of map) {
-        const record =
-          kind === 0 ? (value as CodeEntry).record : (value as { expiresAt: number; grantId: string });
-        if (record.expiresAt <= now || (revocations && this.#revoked.has(record.grantId))) map.delete(hash);
-        if (--left === 0) {
-          yield;
-          left = slice;
-          revocations = this.#revoked.size > 0;
-        }
-      }
-    }
-    for (const [grantId, until] of this.#revoked) {
-      if (until <= now) this.#revoked.delete(grantId);
-      if (--left === 0) {
-        yield;
-        left = slice;
-      }
-    }
-  }
-
-  /** Starts a sweep when one is due, and moves the running one on by a slice. */
+  /** Drops a slice of the expired records, when any have expired. */
   #maybeSweep(): void {
-    if (this.#sweeping === undefined) {
-      const now = this.#clock.now();
-      if (now < this.#nextSweepAt) return;
-      this.#nextSweepAt = now + this.#sweepIntervalMs;
-      this.#sweeping = { steps: this.#sweepSteps(now, this.#sweepSlice), now };
-    }
-    if (this.#sweeping.steps.next().done === true) this.#sweeping = undefined;
+    const now = this.#clock.now();
+    if (!this.#wheel.due(now)) return;
+    this.#now = now;
+    this.#wheel.take(now, this.#sweepSlice, this.#expire);
+  }
+
+  /** Files a record's key by its expiry. */
+  #file(kind: Kind, hash: string, expiresAt: number): void {
+    if (expiresAt > this.#latestExpiry) this.#latestExpiry = expiresAt;
+    this.#wheel.add(kind, hash, expiresAt);
   }
 
   #write(issue: TokenIssue): void {
     const { accessToken, refreshToken } = issue;
     this.#access.set(accessToken.key.hash, accessToken.record);
+    this.#file(Kind.Access, accessToken.key.hash, accessToken.record.expiresAt);
     if (refreshToken !== undefined) {
       this.#refresh.set(refreshToken.key.hash, refreshToken.record);
+      this.#file(Kind.Refresh, refreshToken.key.hash, refreshToken.record.expiresAt);
     }
   }
 
@@ -242,7 +265,7 @@ export class MemoryGrantStore implements GrantStore {
     return entry;
   }
 
-  /** A tombstone counts until the sweep removes it, after the grant's records. */
+  /** A tombstone counts until the sweep removes it, after the grant's records have expired. */
   #isRevoked(grantId: string): boolean {
     return this.#revoked.has(grantId);
   }

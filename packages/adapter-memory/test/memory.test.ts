@@ -143,7 +143,7 @@ describe('MemoryGrantStore memory stays bounded by expiry', () => {
 });
 
 describe('MemoryGrantStore revocation without a per-grant index', () => {
-  test('a revoked grant stays revoked until the sweep has dropped its records, even with a short retainUntil', async () => {
+  test('a revoked grant stays revoked until its records have expired, even with a short retainUntil', async () => {
     const clock = new ManualClock();
     const store = new MemoryGrantStore({ clock, sweepIntervalMs: 1_000 });
     const grantId = newGrantId(webCrypto);
@@ -157,40 +157,125 @@ describe('MemoryGrantStore revocation without a per-grant index', () => {
     });
     // A caller passing a retainUntil shorter than the record's life must not resurrect the record.
     await store.revokeGrant(grantId, clock.time + 10);
+    expect(store.snapshot().revokedGrants[grantId]).toBe(clock.time + 60_000);
     clock.time += 100;
+    store.sweep();
     expect(await store.findAccessToken(access.key)).toBeUndefined();
     expect(store.size).toBe(2);
+    // The record expires, and goes with the tombstone (both expired): nothing is left to come back.
+    clock.time += 60_000;
     store.sweep();
     expect(store.size).toBe(0);
     expect(await store.findAccessToken(access.key)).toBeUndefined();
   });
-  test('a grant revoked while a sweep is under way loses its records in that same sweep', async () => {
+
+  test("a revoked grant's records read as absent at once, and are dropped when they expire", async () => {
+    const clock = new ManualClock();
+    const store = new MemoryGrantStore({ clock, sweepIntervalMs: 1_000 });
+    const record = {
+      grantId: 'g',
+      clientId: 'c',
+      scopes: [],
+      issuedAt: clock.time,
+      expiresAt: clock.time + 5_000,
+    };
+    await store.issueTokens({
+      grantId: 'g',
+      accessToken: { key: { hash: 'a', grantId: 'g' }, record },
+      refreshToken: { key: { hash: 'r', grantId: 'g' }, record: { ...record, subject: 's' } },
+    });
+    await store.revokeGrant('g', clock.time + 600_000);
+    expect(await store.findAccessToken({ hash: 'a', grantId: 'g' })).toBeUndefined();
+    expect(await store.findRefreshToken({ hash: 'r', grantId: 'g' })).toBeUndefined();
+    expect(
+      await store.issueTokens({ grantId: 'g', accessToken: { key: { hash: 'a2', grantId: 'g' }, record } }),
+    ).toEqual({
+      status: 'grant_revoked',
+    });
+    clock.time += 6_000;
+    store.sweep();
+    expect(store.snapshot()).toMatchObject({ accessTokens: {}, refreshTokens: {} });
+    expect(Object.keys(store.snapshot().revokedGrants)).toEqual(['g']);
+  });
+});
+
+describe('MemoryGrantStore expiry index', () => {
+  const issue = (hash: string, expiresAt: number) => ({
+    grantId: `g-${hash}`,
+    accessToken: {
+      key: { hash, grantId: `g-${hash}` },
+      record: { grantId: `g-${hash}`, clientId: 'c', scopes: [], issuedAt: 0, expiresAt },
+    },
+  });
+
+  test('a write drops expired records without looking at live ones', async () => {
     const clock = new ManualClock();
     const store = new MemoryGrantStore({ clock, sweepIntervalMs: 1_000, sweepSlice: 100 });
-    const live = { clientId: 'c', scopes: [], issuedAt: clock.time, expiresAt: clock.time + 600_000 };
-    for (let i = 0; i < 300; i++) {
-      const grantId = `g${i}`;
-      await store.issueTokens({
-        grantId,
-        accessToken: { key: { hash: `a${i}`, grantId }, record: { grantId, ...live } },
-      });
-    }
-    // The late grant's refresh token is visited after every access token: after the revocation below.
-    await store.issueTokens({
-      grantId: 'late',
-      accessToken: { key: { hash: 'a-late', grantId: 'late' }, record: { grantId: 'late', ...live } },
-      refreshToken: {
-        key: { hash: 'r-late', grantId: 'late' },
-        record: { grantId: 'late', subject: 's', ...live },
-      },
-    });
+    // Live records first: a sweep walking the store would spend its slices on them.
+    for (let i = 0; i < 5_000; i++) await store.issueTokens(issue(`live${i}`, clock.time + 3_600_000));
+    for (let i = 0; i < 300; i++) await store.issueTokens(issue(`old${i}`, clock.time + 500));
     clock.time += 2_000;
-    // This write starts the sweep with no grant revoked, and looks at its first slice only.
-    await store.revokeGrant('other', clock.time + 600_000);
-    await store.revokeGrant('late', clock.time + 600_000);
-    for (let write = 0; write < 10; write++) await store.revokeGrant(`more${write}`, clock.time + 600_000);
-    const left = store.snapshot();
-    expect(left.refreshTokens['r-late']).toBeUndefined();
-    expect(Object.keys(left.accessTokens).length).toBeGreaterThanOrEqual(300);
+    for (let write = 1; write <= 3; write++) {
+      await store.revokeAccessToken({ hash: 'none', grantId: 'none' });
+      await store.issueTokens(issue(`new${write}`, clock.time + 3_600_000));
+      expect(store.size).toBe(5_000 + 300 - write * 100 + write);
+    }
+    expect(Object.keys(store.snapshot().accessTokens).filter((hash) => hash.startsWith('old'))).toEqual([]);
+  });
+
+  test('records are dropped at most sweepIntervalMs after they expire, never before', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryGrantStore({ clock, sweepIntervalMs: 1_000 });
+    clock.time = 10_000;
+    await store.issueTokens(issue('x', 10_500));
+    clock.time = 10_499;
+    store.sweep();
+    expect(store.size).toBe(1);
+    // Expired, but its bucket (10 000, 11 000] is not all past yet: kept, and reads as absent.
+    clock.time = 10_500;
+    store.sweep();
+    expect(await store.findAccessToken({ hash: 'x', grantId: 'g-x' })).toBeUndefined();
+    clock.time = 11_000;
+    store.sweep();
+    expect(store.size).toBe(0);
+  });
+
+  test('a rotated refresh token and a consumed code keep their expiry', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryGrantStore({ clock, sweepIntervalMs: 1_000 });
+    const base = { clientId: 'c', scopes: [], issuedAt: clock.time, expiresAt: clock.time + 5_000 };
+    await store.saveCode(
+      { hash: 'code', grantId: 'g' },
+      { ...base, grantId: 'g', subject: 's', redirectUri: 'https://x.example/cb', redirectUriProvided: true },
+    );
+    const tokens = {
+      grantId: 'g',
+      accessToken: { key: { hash: 'a1', grantId: 'g' }, record: { ...base, grantId: 'g' } },
+      refreshToken: { key: { hash: 'r1', grantId: 'g' }, record: { ...base, grantId: 'g', subject: 's' } },
+    };
+    expect((await store.consumeCode({ hash: 'code', grantId: 'g' }, tokens)).status).toBe('consumed');
+    const next = {
+      grantId: 'g',
+      accessToken: {
+        key: { hash: 'a2', grantId: 'g' },
+        record: { ...base, grantId: 'g', expiresAt: clock.time + 9_000 },
+      },
+    };
+    const rotation = {
+      rotatedAt: clock.time,
+      successor: { hash: 'r2', grantId: 'g' },
+      accessScopes: [],
+      accessExpiresAt: clock.time + 9_000,
+    };
+    expect((await store.rotateRefreshToken({ hash: 'r1', grantId: 'g' }, rotation, next)).status).toBe(
+      'rotated',
+    );
+    clock.time += 6_000;
+    store.sweep();
+    expect(store.snapshot()).toMatchObject({ codes: {}, refreshTokens: {} });
+    expect(Object.keys(store.snapshot().accessTokens)).toEqual(['a2']);
+    clock.time += 4_000;
+    store.sweep();
+    expect(store.size).toBe(0);
   });
 });
