@@ -9,6 +9,7 @@
  *   KRAIKUB_CRYPTO=web node --import tsx profile.ts ...   (the portable Web Crypto default)
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import { type CpuProfile, summarise } from './lib/cpu-profile.ts';
 import { bodyFor, runPhase } from './lib/load.ts';
 import { benchDir, pinSelf, startTarget } from './lib/process.ts';
 import type { Work } from './lib/protocol.ts';
@@ -23,53 +24,6 @@ const seconds = Number(option('seconds', '10'));
 const found = [...targets, ...extraTargets].find((t) => t.id === id);
 if (found === undefined) throw new Error(`no such target: ${id}`);
 const spec = found;
-
-interface Node {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: Node[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-function packageOf(url: string): string {
-  if (url === '') return '(native / VM)';
-  if (url.startsWith('node:')) return `node:${url.replace(/^node:(internal\/)?/, '')}`;
-  const pnpm = url.match(/node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)/);
-  if (pnpm) return pnpm[1] as string;
-  const kraikub = url.match(/packages\/([^/]+)\//);
-  if (kraikub) return `@kraikub/${kraikub[1]}`;
-  return url.replace(/^file:\/\//, '').replace(benchDir, 'bench/');
-}
-
-function summarise(profile: Profile): string {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const self = new Map<number, number>();
-  profile.samples.forEach((sample, i) => {
-    self.set(sample, (self.get(sample) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  });
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  const byFunction = new Map<string, number>();
-  const byPackage = new Map<string, number>();
-  for (const [nodeId, time] of self) {
-    const frame = (byId.get(nodeId) as Node).callFrame;
-    const name = `${frame.functionName || '(anonymous)'}  ${packageOf(frame.url)}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
-    byFunction.set(name, (byFunction.get(name) ?? 0) + time);
-    const pkg = packageOf(frame.url).replace(/^node:.*/, 'node internals');
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + time);
-  }
-  const pct = (t: number) => `${((t / total) * 100).toFixed(1).padStart(5)}%`;
-  const top = (map: Map<string, number>, n: number) =>
-    [...map.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(([name, t]) => `${pct(t)}  ${name}`)
-      .join('\n');
-  return `self time by package:\n${top(byPackage, 15)}\n\nself time by function (top 40):\n${top(byFunction, 40)}\n`;
-}
 
 async function main(): Promise<void> {
   pinSelf(1);
@@ -88,7 +42,7 @@ async function main(): Promise<void> {
   const result = await runPhase(target.endpoint, work, bodies, connections, seconds, target.pid);
   await target.profile('stop', file);
   await target.stop();
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   console.log(
     `${id} ${work} c=${connections}: ${(result.ok / result.seconds).toFixed(0)} rps under the profiler (p50 ${result.p50} ms)`,
   );

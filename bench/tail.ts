@@ -6,18 +6,26 @@
  * resolution 1 ms) and garbage collections in each window.
  *
  *   cd bench && node --import tsx tail.ts [--smoke] [--grants=500000] [--reps=3] [--warmup=2]
- *     [--duration=5] [--connections=50] [--codes=175000] [--out=results/tail]
+ *     [--duration=5] [--connections=50] [--codes=175000] [--rate=0] [--profile] [--out=results/tail]
  *
  * The server (`targets/api-tail.ts`, `--expose-gc --max-old-space-size=8192`)
  * runs pinned to core 0 and is started afresh for each repetition: it fills
  * its store with `grants` grants (an access and a refresh token each, so
- * 500,000 grants are 1,000,000 records), half of them expiring just before
- * the store's first sweep is due. Window (a) runs at the real time: no sweep
- * is due. For window (b) the server's clock jumps past the due sweep as the
- * window starts, so the first exchange starts the sweep, which then moves a
- * slice (256 records) per write. Each window has its own distinct codes,
+ * 500,000 grants are 1,000,000 records), half of them expiring three
+ * minutes after the store was made. Window (a) runs at the real time:
+ * nothing has expired. For window (b) the server's clock jumps past the
+ * half's expiry (and the store's 30 s expiry buckets) as the window starts,
+ * so the first exchange starts dropping those 500,000 records, a slice (256
+ * records) per write. Each window has its own distinct codes,
  * minted through `approve` beforehand (a code is good once), so the store
  * also holds those codes and what the exchanges add.
+ *
+ * By default the load saturates the server (each connection sends its next
+ * request when the last is answered); `--rate=N` paces it instead at N
+ * requests a second, open loop, latency counted from when each request was
+ * due (a server below its capacity, as a provider usually runs). Every store
+ * call is timed in the server (`targets/api-tail.ts`), and `--profile` takes
+ * a V8 CPU profile of each window (summaries in `<out>/profile-<phase>.txt`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -30,6 +38,7 @@ import {
   loadWindow,
   machine,
   type PlannedRequest,
+  paceWindow,
   spread,
   startApiTarget,
   type WindowResult,
@@ -42,8 +51,15 @@ const reps = Number(args.get('reps') || (smoke ? 1 : 3));
 const warmup = Number(args.get('warmup') || (smoke ? 0.5 : 2));
 const duration = Number(args.get('duration') || (smoke ? 1 : 5));
 const connections = Number(args.get('connections') || 50);
-/** Distinct codes per window (warm-up included): enough for 25,000 exchanges a second. */
-const codes = Number(args.get('codes') || Math.ceil(25_000 * (warmup + duration)));
+/** Requests a second, paced; 0: as fast as the server answers. */
+const rate = Number(args.get('rate') || 0);
+const profile = args.has('profile');
+/** Extra V8/Node flags for the server (e.g. `--single-threaded-gc`), comma-separated. */
+const nodeFlags = (args.get('node-flags') ?? '').split(',').filter((flag) => flag !== '');
+/** Distinct codes per window (warm-up included): enough for 25,000 exchanges a second, or the pace. */
+const codes = Number(
+  args.get('codes') || Math.ceil((rate > 0 ? rate * 1.05 + 100 : 25_000) * (warmup + duration)),
+);
 const outArg = args.get('out') || (smoke ? '/tmp/kraikub-bench-tail-smoke' : 'results/tail');
 const outDir = isAbsolute(outArg) ? outArg : join(benchDir, outArg);
 
@@ -62,6 +78,21 @@ interface ServerWindow {
   readonly sizeAfter: number;
   readonly sweepDoneMs?: number;
   readonly heapUsedMB: number;
+  /** Calls into the store in the window, their mean and longest duration. */
+  readonly storeCalls: number;
+  readonly storeMeanUs: number;
+  readonly storeMaxMs: number;
+  /** Store calls longer than 1 ms, and those with no garbage collection beginning inside them. */
+  readonly storeSlow: number;
+  readonly storeSlowWithoutGc: number;
+  readonly storeMaxWithoutGcMs: number;
+  /** The ten longest store calls over 1 ms (with `TAIL_CALL_CPU=1`, the process's CPU, faults and preemptions in each). */
+  readonly slowest: readonly (Record<string, number | string | boolean> & { readonly ms: number })[];
+  /** CPU seconds in the window: the main thread, V8's background threads (concurrent GC work). */
+  readonly mainThreadCpu: number;
+  readonly v8WorkerCpu: number;
+  /** The window's CPU profile summary, with `--profile`. */
+  readonly profile?: string;
 }
 
 interface Fill {
@@ -86,6 +117,9 @@ const headers = { 'content-type': 'application/x-www-form-urlencoded', authoriza
 const success = (status: number, text: string) =>
   status === 200 && text.includes('"access_token":"') && text.includes('"refresh_token":"');
 
+/** CPU µs per successful exchange (the window's thread CPU seconds over its successes). */
+const perOk = (seconds: number, ok: number) => (ok === 0 ? undefined : Math.round((seconds * 1e7) / ok) / 10);
+
 async function main(): Promise<void> {
   pinSelf(1);
   const before = machine();
@@ -99,7 +133,11 @@ async function main(): Promise<void> {
   const runs: Run[] = [];
   const fills: Fill[] = [];
   for (let rep = 1; rep <= reps; rep++) {
-    const target = await startApiTarget('api-tail.ts', {}, ['--expose-gc', '--max-old-space-size=8192']);
+    const target = await startApiTarget('api-tail.ts', {}, [
+      '--expose-gc',
+      '--max-old-space-size=8192',
+      ...nodeFlags,
+    ]);
     try {
       const fill = await target.call<Fill>('fill', { grants });
       fills.push(fill);
@@ -116,7 +154,9 @@ async function main(): Promise<void> {
           body: body(code),
         }));
         let stopped: Promise<ServerWindow> | undefined;
-        const load = await loadWindow({
+        const load = await (rate > 0
+          ? (o: Parameters<typeof loadWindow>[0]) => paceWindow({ ...o, rate })
+          : loadWindow)({
           port: target.port,
           pid: target.pid,
           connections,
@@ -126,7 +166,7 @@ async function main(): Promise<void> {
           cycle: false,
           success,
           onStart: async () => {
-            await target.call('start', { sweep: phase === 'sweep' });
+            await target.call('start', { sweep: phase === 'sweep', profile, label: phase.replace(' ', '-') });
           },
           onEnd: () => {
             stopped = target.call<ServerWindow>('stop');
@@ -137,11 +177,21 @@ async function main(): Promise<void> {
         const server = await stopped;
         if (phase === 'no sweep' && server.minSize < server.sizeBefore)
           throw new Error('the store shrank in the window without a sweep: a sweep ran');
-        runs.push({ rep, phase, load, server });
+        if (server.profile !== undefined) {
+          mkdirSync(outDir, { recursive: true });
+          writeFileSync(
+            join(outDir, `profile-${phase.replace(' ', '-')}.txt`),
+            `# CPU profile of the server's main thread, window (${phase === 'sweep' ? 'b' : 'a'}) ${phase}, repetition ${rep}\n\n${server.profile}`,
+          );
+        }
+        const { profile: _summary, ...kept } = server;
+        runs.push({ rep, phase, load, server: kept });
         console.log(
           `rep ${rep} ${phase}: ${load.rps.toLocaleString('en')} req/s, p50 ${load.p50} ms, p99 ${load.p99} ms, ` +
             `max ${load.max} ms; loop delay max ${server.loopMaxMs} ms, p99 ${server.loopP99Ms} ms (${server.loopSamples} samples); ` +
-            `${server.gcCount} GCs (longest ${server.gcMaxMs} ms); store ${server.sizeBefore} → ${server.sizeAfter} records` +
+            `${server.gcCount} GCs (longest ${server.gcMaxMs} ms); store calls: longest ${server.storeMaxMs} ms, ` +
+            `${server.storeSlow} over 1 ms (${server.storeSlowWithoutGc} with no GC in them, longest ${server.storeMaxWithoutGcMs} ms); ` +
+            `store ${server.sizeBefore} → ${server.sizeAfter} records` +
             (server.sweepDoneMs === undefined
               ? ''
               : `, sweep done ${server.sweepDoneMs} ms into the window`) +
@@ -170,8 +220,15 @@ async function main(): Promise<void> {
           loopP99Ms: spread(mine.map((r) => r.server.loopP99Ms)),
           gcMaxMs: spread(mine.map((r) => r.server.gcMaxMs)),
           gcCount: spread(mine.map((r) => r.server.gcCount)),
+          storeMeanUs: spread(mine.map((r) => r.server.storeMeanUs)),
+          storeMaxMs: spread(mine.map((r) => r.server.storeMaxMs)),
+          storeSlow: spread(mine.map((r) => r.server.storeSlow)),
+          storeSlowWithoutGc: spread(mine.map((r) => r.server.storeSlowWithoutGc)),
+          storeMaxWithoutGcMs: spread(mine.map((r) => r.server.storeMaxWithoutGcMs)),
           sweepDoneMs: spread(mine.map((r) => r.server.sweepDoneMs)),
           cpuUsPerOk: spread(mine.map((r) => r.load.cpuUsPerOk)),
+          mainUsPerOk: spread(mine.map((r) => perOk(r.server.mainThreadCpu, r.load.ok))),
+          v8WorkerUsPerOk: spread(mine.map((r) => perOk(r.server.v8WorkerCpu, r.load.ok))),
         },
       ];
     }),
@@ -187,6 +244,9 @@ async function main(): Promise<void> {
       warmup,
       duration,
       connections,
+      rate,
+      nodeFlags,
+      callCpu: process.env.TAIL_CALL_CPU === '1',
       codesPerWindow: codes,
     },
     machine: { ...before, loadAverageBefore: before.loadAverage, loadAverageAfter: after.loadAverage },
@@ -220,8 +280,15 @@ function markdown(report: {
     ['event loop delay, p99, ms', 'loopP99Ms', 2],
     ['garbage collections in the window', 'gcCount', 0],
     ['longest garbage collection, ms', 'gcMaxMs', 1],
+    ['store call, mean, µs', 'storeMeanUs', 1],
+    ['store call, longest, ms', 'storeMaxMs', 2],
+    ['store calls over 1 ms', 'storeSlow', 0],
+    ['… of them with no GC inside', 'storeSlowWithoutGc', 0],
+    ['… the longest of those, ms', 'storeMaxWithoutGcMs', 2],
     ['sweep done, ms into the window', 'sweepDoneMs', 0],
     ['server CPU µs per exchange', 'cpuUsPerOk', 1],
+    ['… main thread', 'mainUsPerOk', 1],
+    ["… other threads (V8's concurrent GC, libuv)", 'v8WorkerUsPerOk', 1],
   ];
   const none = report.summary['no sweep'] ?? {};
   const sweep = report.summary.sweep ?? {};
@@ -232,7 +299,9 @@ function markdown(report: {
       `load average ${String(m.loadAverageBefore)} before, ${String(m.loadAverageAfter)} after. ` +
       `${grants.toLocaleString('en')} grants (${(2 * grants).toLocaleString('en')} records: an access and a refresh token each) filled through ` +
       `\`MemoryGrantStore.issueTokens\`, half of them expired when the sweep is due; code exchanges over HTTP ` +
-      `(core + \`createHandler\` via \`toNodeHandler\`), ${connections} connections, ${warmup} s warm-up + ${duration} s per window, ` +
+      `(core + \`createHandler\` via \`toNodeHandler\`), ${connections} connections, ` +
+      `${rate > 0 ? `paced at ${rate.toLocaleString('en')} requests a second (open loop, latency from when each was due)` : 'as fast as the server answers'}, ` +
+      `${warmup} s warm-up + ${duration} s per window, ` +
       `${reps} repetition(s), a fresh server each. Heap per live grant after the fill: ${cell(report.bytesPerGrant)} B.`,
     '',
     '| median (min–max) over repetitions | (a) no sweep | (b) a sweep runs |',
@@ -242,7 +311,33 @@ function markdown(report: {
     ),
     '',
     'The event loop delay is `monitorEventLoopDelay({ resolution: 1 })` in the server over the window: its maximum is the longest ' +
-      'the loop was held (by the store, by a garbage collection, by anything). Latency is timed per request by the load generator.',
+      'the loop was held (by the store, by a garbage collection, by a loop turn serving many queued requests, by anything). Latency is timed per request by the load generator. ' +
+      'Every call into the store is timed in the server (before and after the call, which runs whole before it returns its promise); ' +
+      '"no GC inside" counts the calls over 1 ms in which no garbage collection began.',
+    '',
+    'The longest store calls over 1 ms, every repetition together (ms into the window; with `TAIL_CALL_CPU=1`, the ' +
+      "process's user and system CPU, minor page faults and involuntary context switches during each call):",
+    '',
+    ...(['no sweep', 'sweep'] as const).map((phase) => {
+      const slowest = report.runs
+        .filter((run) => run.phase === phase)
+        .flatMap((run) => run.server.slowest)
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 8);
+      return `- ${phase}: ${
+        slowest.length === 0
+          ? 'none'
+          : slowest
+              .map(
+                (call) =>
+                  `${String(call.method)} ${call.ms} ms at ${String(call.atMs)} ms${call.gc === true ? ' (a GC began inside)' : ''}` +
+                  (call.userMs === undefined
+                    ? ''
+                    : ` [user ${String(call.userMs)}, system ${String(call.systemMs)} ms, ${String(call.minorFaults)} faults, ${String(call.involuntarySwitches)} preemptions]`),
+              )
+              .join('; ')
+      }`;
+    }),
     '',
   ].join('\n');
 }

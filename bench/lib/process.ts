@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { delimiter, dirname, join, sep } from 'node:path';
@@ -107,6 +107,33 @@ export function cpuSeconds(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time (user + system, seconds) of a process's main thread (the task
+ * whose id is the pid: the event loop) and of all its other threads
+ * together (V8's background threads doing concurrent marking, sweeping and
+ * compiling; libuv's pool), from /proc/<pid>/task; zeros where there is none.
+ */
+export function threadCpuSeconds(pid: number): { readonly main: number; readonly other: number } {
+  let main = 0;
+  let other = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+        if (Number(tid) === pid) main += seconds;
+        else other += seconds;
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    // No /proc.
+  }
+  return { main, other };
 }
 
 /** A running target process. */

@@ -6,6 +6,7 @@
  * it), the machine, and small statistics.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { benchDir, cpuSeconds, pinning } from '../lib/process.ts';
@@ -287,6 +288,124 @@ export function loadWindow(options: WindowOptions): Promise<WindowResult> {
         });
       },
     );
+  });
+}
+
+/**
+ * One paced run: requests sent at a fixed `rate` a second whatever the
+ * server's answers (open loop: a slow answer does not hold the next request
+ * back), over keep-alive HTTP/1.1 with at most `connections` sockets
+ * (requests beyond wait for a free one). Latency counts from when a request
+ * was due, not when a socket took it, so time spent queued behind a stalled
+ * server is in it (no coordinated omission). First `warmup` seconds, then
+ * the timed window; responses to requests due inside it count.
+ */
+export function paceWindow(options: WindowOptions & { readonly rate: number }): Promise<WindowResult> {
+  const { requests, rate } = options;
+  if (requests.length === 0) return Promise.reject(new Error('no requests'));
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  let next = 0;
+  let exhausted = false;
+  let ok = 0;
+  let responses = 0;
+  let errors = 0;
+  let inFlight = 0;
+  let firstFailure: { status: number; body: string } | undefined;
+  const latencies: number[] = [];
+  const started = performance.now();
+  const windowStart = started + options.warmup * 1000;
+  const windowEnd = windowStart + options.duration * 1000;
+  let cpuStart: number | undefined;
+  let cpuEnd: number | undefined;
+  let sentUntil = started;
+  let lastDueInWindow = windowStart;
+
+  return new Promise((resolve, reject) => {
+    let stage: 'warmup' | 'window' | 'draining' = 'warmup';
+    const send = (due: number) => {
+      const planned = requests[options.cycle ? next++ % requests.length : next++];
+      if (planned === undefined) {
+        exhausted = true;
+        return;
+      }
+      const counted = due >= windowStart && due < windowEnd;
+      if (counted) lastDueInWindow = due;
+      inFlight++;
+      const req = httpRequest(
+        {
+          agent,
+          host: '127.0.0.1',
+          port: options.port,
+          method: planned.method,
+          path: planned.path,
+          headers: planned.headers,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            inFlight--;
+            if (!counted) return;
+            responses++;
+            latencies.push(performance.now() - due);
+            const body = Buffer.concat(chunks).toString();
+            const status = res.statusCode ?? 0;
+            if (options.success(status, body)) ok++;
+            else if (firstFailure === undefined) firstFailure = { status, body: body.slice(0, 300) };
+          });
+        },
+      );
+      req.on('error', () => {
+        inFlight--;
+        if (counted) errors++;
+      });
+      req.end(planned.body);
+    };
+    const tick = setInterval(() => {
+      const now = performance.now();
+      if (stage === 'warmup' && now >= windowStart) {
+        stage = 'window';
+        void Promise.resolve(options.onStart?.()).catch(reject);
+        cpuStart = cpuSeconds(options.pid);
+      }
+      if (stage !== 'draining') {
+        const until = Math.min(now, windowEnd);
+        // Every request due by now, each at its own due time.
+        while (!exhausted && sentUntil + 1000 / rate <= until) {
+          sentUntil += 1000 / rate;
+          send(sentUntil);
+        }
+        if (now >= windowEnd || exhausted) {
+          stage = 'draining';
+          cpuEnd = cpuSeconds(options.pid);
+          void Promise.resolve(options.onEnd?.()).catch(reject);
+        }
+        return;
+      }
+      if (inFlight > 0 && now < windowEnd + 30_000) return;
+      clearInterval(tick);
+      agent.destroy();
+      if (cpuStart === undefined)
+        return reject(new Error('the requests ran out before the timed window started'));
+      const seconds = ((exhausted ? lastDueInWindow : windowEnd) - windowStart) / 1000;
+      latencies.sort((a, b) => a - b);
+      const cpu = cpuEnd === undefined ? undefined : cpuEnd - cpuStart;
+      resolve({
+        ok,
+        responses,
+        errors,
+        timeouts: inFlight,
+        seconds: round3(seconds),
+        rps: Math.round(ok / seconds),
+        p50: round3(quantile(latencies, 0.5)),
+        p99: round3(quantile(latencies, 0.99)),
+        max: round3(latencies.at(-1) ?? 0),
+        cpuUsPerOk: cpu === undefined || ok === 0 ? undefined : Math.round((cpu * 1e7) / ok) / 10,
+        serverCpu: cpu === undefined ? undefined : round3(cpu / seconds),
+        exhausted,
+        ...(firstFailure === undefined ? {} : { firstFailure }),
+      });
+    }, 1);
   });
 }
 

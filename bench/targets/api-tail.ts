@@ -6,20 +6,69 @@
  *
  * Commands (IPC): `fill` the store through its own `issueTokens` (as
  * `sweep.ts` does: an access and a refresh token per grant, half of the
- * grants expiring just before the sweep is due); `mint` codes through
- * `approve`; `start` a window (the event loop delay histogram, garbage
- * collections, the store's size; with `sweep`, jump the clock past the due
- * sweep), `stop` it and report. Run with `--expose-gc`.
+ * grants expiring three minutes after the store was made); `mint` codes
+ * through `approve`; `start` a window (the event loop delay histogram,
+ * garbage collections, the store's size; with `sweep`, jump the clock past
+ * that expiry so the store drops that half; with `profile`, the V8 CPU profiler), `stop` it and report. Run
+ * with `--expose-gc`.
+ *
+ * Every call into the store is timed (`performance.now()` before and after
+ * the call: a memory store's operation, its sweep slice included, runs
+ * whole before the call returns its promise), and each call longer than
+ * 1 ms is reported with whether a garbage collection ran inside it: the
+ * issue's bound is on what the store holds the event loop for, and a loop
+ * delay under saturating load also counts the queue of requests one loop
+ * turn serves.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createHandler, createInteractions } from '@kraikub/adapter-http';
 import { nodeCrypto, toNodeHandler } from '@kraikub/adapter-http/node';
 import { MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
-import type { TokenIssue } from '@kraikub/core';
+import type { GrantStore, TokenIssue } from '@kraikub/core';
+import { type CpuProfile, summarise } from '../lib/cpu-profile.ts';
+import { benchDir, threadCpuSeconds } from '../lib/process.ts';
 import { apiServer, mintCodes, serveApiTarget } from './api-common.ts';
 
-/** Clock time between sweeps: long enough that none starts by itself while the store fills and window (a) runs. */
-const sweepIntervalMs = 590_000;
+/** The store's methods, each timed when called. */
+const storeMethods = [
+  'saveCode',
+  'findCode',
+  'consumeCode',
+  'issueTokens',
+  'findAccessToken',
+  'findRefreshToken',
+  'rotateRefreshToken',
+  'revokeAccessToken',
+  'revokeGrant',
+] as const satisfies readonly (keyof GrantStore)[];
+
+/** A store call that took longer than 1 ms. */
+interface SlowCall {
+  readonly method: string;
+  /** `performance.now()` when it began. */
+  readonly at: number;
+  readonly ms: number;
+  /** With `TAIL_CALL_CPU=1`: the process's CPU time, page faults and preemptions over the call. */
+  readonly userMs?: number;
+  readonly systemMs?: number;
+  readonly minorFaults?: number;
+  readonly majorFaults?: number;
+  readonly involuntarySwitches?: number;
+}
+
+/**
+ * `TAIL_CALL_CPU=1`: read the process's resource usage around every store
+ * call (two system calls each: a diagnostic, not for the figures), to tell
+ * a slow call's own work from page faults and preemption.
+ */
+const callCpu = process.env.TAIL_CALL_CPU === '1';
+
+/** The store's expiry buckets (its default): an expired record is dropped at most this long after it expires. */
+const sweepIntervalMs = 30_000;
+/** When the short-lived half of the fill expires, after the store's creation: after window (a) has run. */
+const shortLife = 180_000;
 /** Codes live 10 minutes (the longest RFC 6749 allows), so the clock's jump does not expire them. */
 const codeTtlSeconds = 600;
 
@@ -29,11 +78,48 @@ serveApiTarget(async () => {
   const clock = { offset: 0, now: () => Date.now() + clock.offset };
   const store = new MemoryGrantStore({ clock, sweepIntervalMs });
   const created = clock.now();
-  // The store set its first sweep at `created + sweepIntervalMs`; the short-lived half expires just before.
-  const sweepDue = created + sweepIntervalMs;
-  const shortExpiry = sweepDue - 10_000;
+  // The short-lived half expires well after window (a), whose clock is the real one; its buckets are
+  // all due once the clock is `sweepIntervalMs` past that.
+  const shortExpiry = created + shortLife;
+  const sweepDue = shortExpiry + sweepIntervalMs;
+  /** The timing of the window under way (undefined outside a window). */
+  let calls: { count: number; totalMs: number; maxMs: number; slow: SlowCall[] } | undefined;
+  const timed = Object.fromEntries(
+    storeMethods.map((method) => [
+      method,
+      (...args: unknown[]) => {
+        const cpu = callCpu ? process.resourceUsage() : undefined;
+        const at = performance.now();
+        const result = (store[method] as (...a: unknown[]) => Promise<unknown>).apply(store, args);
+        if (calls !== undefined) {
+          const ms = performance.now() - at;
+          calls.count++;
+          calls.totalMs += ms;
+          if (ms > calls.maxMs) calls.maxMs = ms;
+          if (ms > 1 && calls.slow.length < 10_000) {
+            const after = cpu === undefined ? undefined : process.resourceUsage();
+            calls.slow.push({
+              method,
+              at,
+              ms,
+              ...(cpu === undefined || after === undefined
+                ? {}
+                : {
+                    userMs: (after.userCPUTime - cpu.userCPUTime) / 1000,
+                    systemMs: (after.systemCPUTime - cpu.systemCPUTime) / 1000,
+                    minorFaults: after.minorPageFault - cpu.minorPageFault,
+                    majorFaults: after.majorPageFault - cpu.majorPageFault,
+                    involuntarySwitches: after.involuntaryContextSwitches - cpu.involuntaryContextSwitches,
+                  }),
+            });
+          }
+        }
+        return result;
+      },
+    ]),
+  ) as unknown as GrantStore;
   const { server, request } = await apiServer({
-    store,
+    store: timed,
     crypto: nodeCrypto,
     format: 'opaque',
     clock,
@@ -62,7 +148,12 @@ serveApiTarget(async () => {
     | {
         readonly loop: ReturnType<typeof monitorEventLoopDelay>;
         readonly observer: PerformanceObserver;
-        readonly gcs: number[];
+        /** Each collection: when it began (`performance.now()` time) and how long it took. */
+        readonly gcs: { readonly at: number; readonly ms: number }[];
+        readonly profiler: Session | undefined;
+        /** The window's name, for the raw profile's file name. */
+        readonly label: string;
+        readonly threadsAtStart: { readonly main: number; readonly other: number };
         readonly poll: NodeJS.Timeout;
         readonly startedAt: number;
         readonly sizeBefore: number;
@@ -94,11 +185,19 @@ serveApiTarget(async () => {
         return mintCodes(server, request, Number(command.count));
       case 'start': {
         const loop = monitorEventLoopDelay({ resolution: 1 });
-        const gcs: number[] = [];
+        const gcs: { at: number; ms: number }[] = [];
         const observer = new PerformanceObserver((list) => {
-          for (const entry of list.getEntries()) gcs.push(entry.duration);
+          for (const entry of list.getEntries()) gcs.push({ at: entry.startTime, ms: entry.duration });
         });
         observer.observe({ entryTypes: ['gc'] });
+        let profiler: Session | undefined;
+        if (command.profile === true) {
+          profiler = new Session();
+          profiler.connect();
+          await profiler.post('Profiler.enable');
+          await profiler.post('Profiler.setSamplingInterval', { interval: 250 });
+          await profiler.post('Profiler.start');
+        }
         if (command.sweep === true) {
           // Past the due sweep: the next write starts it, a slice per write from then on.
           clock.offset = sweepDue + 1 - Date.now();
@@ -114,7 +213,20 @@ serveApiTarget(async () => {
             current.minAt = performance.now() - current.startedAt;
           }
         }, 5);
-        current = { loop, observer, gcs, poll, startedAt, sizeBefore, minSize: sizeBefore, minAt: 0 };
+        current = {
+          threadsAtStart: threadCpuSeconds(process.pid),
+          label: typeof command.label === 'string' ? command.label : 'window',
+          loop,
+          observer,
+          gcs,
+          profiler,
+          poll,
+          startedAt,
+          sizeBefore,
+          minSize: sizeBefore,
+          minAt: 0,
+        };
+        calls = { count: 0, totalMs: 0, maxMs: 0, slow: [] };
         loop.enable();
         return { sizeBefore, clock: clock.now() };
       }
@@ -123,12 +235,28 @@ serveApiTarget(async () => {
         const w = current;
         w.loop.disable();
         clearInterval(w.poll);
+        const threadsAtEnd = threadCpuSeconds(process.pid);
+        const timing = calls as NonNullable<typeof calls>;
+        calls = undefined;
+        let profile: string | undefined;
+        if (w.profiler !== undefined) {
+          const { profile: taken } = await w.profiler.post('Profiler.stop');
+          w.profiler.disconnect();
+          const file = `${benchDir}tmp/tail-${w.label}.cpuprofile`;
+          writeFileSync(file, JSON.stringify(taken));
+          profile = `${summarise(taken as unknown as CpuProfile)}\n(raw profile: ${file.replace(benchDir, 'bench/')})\n`;
+        }
         // Let the observer deliver the last collections.
         await new Promise((resolve) => setTimeout(resolve, 20));
         w.observer.disconnect();
         current = undefined;
         const ms = (ns: number) => Math.round(ns / 1e3) / 1e3;
         const sizeAfter = store.size;
+        const round = (value: number) => Math.round(value * 1000) / 1000;
+        // A call "had a GC" when a collection began inside it.
+        const hadGc = (call: SlowCall) => w.gcs.some((gc) => gc.at >= call.at && gc.at < call.at + call.ms);
+        const withoutGc = timing.slow.filter((call) => !hadGc(call));
+        const longestWithoutGc = withoutGc.reduce((longest, call) => Math.max(longest, call.ms), 0);
         return {
           loopMaxMs: ms(w.loop.max),
           loopP99Ms: ms(w.loop.percentile(99)),
@@ -137,8 +265,30 @@ serveApiTarget(async () => {
           /** How many delays the histogram recorded (about one per loop turn, at most one a millisecond). */
           loopSamples: w.loop.count,
           gcCount: w.gcs.length,
-          gcMaxMs: Math.round(Math.max(0, ...w.gcs) * 100) / 100,
-          gcTotalMs: Math.round(w.gcs.reduce((a, b) => a + b, 0) * 10) / 10,
+          gcMaxMs: Math.round(Math.max(0, ...w.gcs.map((gc) => gc.ms)) * 100) / 100,
+          gcTotalMs: Math.round(w.gcs.reduce((sum, gc) => sum + gc.ms, 0) * 10) / 10,
+          storeCalls: timing.count,
+          storeMeanUs: timing.count === 0 ? 0 : Math.round((timing.totalMs / timing.count) * 1e4) / 10,
+          storeMaxMs: round(timing.maxMs),
+          /** Calls over 1 ms, and those of them with no collection beginning inside. */
+          storeSlow: timing.slow.length,
+          storeSlowWithoutGc: withoutGc.length,
+          /** The longest call over 1 ms in which no collection began (0: none). */
+          storeMaxWithoutGcMs: round(longestWithoutGc),
+          /** The ten longest calls: method, ms, ms into the window, and whether a collection began inside. */
+          slowest: [...timing.slow]
+            .sort((a, b) => b.ms - a.ms)
+            .slice(0, 10)
+            .map(({ at, ms: took, ...call }) => ({
+              ...call,
+              ms: round(took),
+              atMs: Math.round(at - w.startedAt),
+              gc: hadGc({ method: call.method, at, ms: took }),
+            })),
+          /** CPU seconds in the window of the main thread and of the other threads (V8's background threads: the GC's concurrent work). */
+          mainThreadCpu: round(threadsAtEnd.main - w.threadsAtStart.main),
+          v8WorkerCpu: round(threadsAtEnd.other - w.threadsAtStart.other),
+          ...(profile === undefined ? {} : { profile }),
           sizeBefore: w.sizeBefore,
           minSize: w.minSize,
           sizeAfter,
