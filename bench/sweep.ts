@@ -130,7 +130,7 @@ const result = {
   bytesPerGrant: Math.round(bytesPerGrant),
   wholeStoreSweepMs: whole.map((ms) => Math.round(ms * 10) / 10),
   sliced: {
-    slice: 256,
+    slice: 64,
     writesToFinish: writes.length,
     writeMaxMs: Math.round((sorted.at(-1) ?? 0) * 1000) / 1000,
     writeP99Ms: Math.round(percentile(sorted, 99) * 1000) / 1000,

@@ -15,8 +15,9 @@
  * minutes after the store was made. Window (a) runs at the real time:
  * nothing has expired. For window (b) the server's clock jumps past the
  * half's expiry (and the store's 30 s expiry buckets) as the window starts,
- * so the first exchange starts dropping those 500,000 records, a slice (256
- * records) per write. Each window has its own distinct codes,
+ * so the first exchange starts dropping those 500,000 records, a slice (the
+ * store's `sweepSlice`, 64 by default, `--sweep-slice=N` to change it) per
+ * write. Each window has its own distinct codes,
  * minted through `approve` beforehand (a code is good once), so the store
  * also holds those codes and what the exchanges add.
  *
@@ -54,6 +55,8 @@ const connections = Number(args.get('connections') || 50);
 /** Requests a second, paced; 0: as fast as the server answers. */
 const rate = Number(args.get('rate') || 0);
 const profile = args.has('profile');
+/** The store's `sweepSlice`; undefined: its default. */
+const sweepSlice = args.get('sweep-slice') || undefined;
 /** Extra V8/Node flags for the server (e.g. `--single-threaded-gc`), comma-separated. */
 const nodeFlags = (args.get('node-flags') ?? '').split(',').filter((flag) => flag !== '');
 /** Distinct codes per window (warm-up included): enough for 25,000 exchanges a second, or the pace. */
@@ -117,6 +120,9 @@ const headers = { 'content-type': 'application/x-www-form-urlencoded', authoriza
 const success = (status: number, text: string) =>
   status === 200 && text.includes('"access_token":"') && text.includes('"refresh_token":"');
 
+/** A figure in ms with two decimals, or a dash. */
+const ms2 = (value: unknown) => (typeof value === 'number' ? value.toFixed(2) : '–');
+
 /** CPU µs per successful exchange (the window's thread CPU seconds over its successes). */
 const perOk = (seconds: number, ok: number) => (ok === 0 ? undefined : Math.round((seconds * 1e7) / ok) / 10);
 
@@ -133,11 +139,11 @@ async function main(): Promise<void> {
   const runs: Run[] = [];
   const fills: Fill[] = [];
   for (let rep = 1; rep <= reps; rep++) {
-    const target = await startApiTarget('api-tail.ts', {}, [
-      '--expose-gc',
-      '--max-old-space-size=8192',
-      ...nodeFlags,
-    ]);
+    const target = await startApiTarget(
+      'api-tail.ts',
+      sweepSlice === undefined ? {} : { TAIL_SWEEP_SLICE: sweepSlice },
+      ['--expose-gc', '--max-old-space-size=8192', ...nodeFlags],
+    );
     try {
       const fill = await target.call<Fill>('fill', { grants });
       fills.push(fill);
@@ -246,6 +252,7 @@ async function main(): Promise<void> {
       connections,
       rate,
       nodeFlags,
+      sweepSlice: sweepSlice === undefined ? 'default' : Number(sweepSlice),
       callCpu: process.env.TAIL_CALL_CPU === '1',
       codesPerWindow: codes,
     },
@@ -316,6 +323,7 @@ function markdown(report: {
       '"no GC inside" counts the calls over 1 ms in which no garbage collection began.',
     '',
     'The longest store calls over 1 ms, every repetition together (ms into the window; with `TAIL_CALL_CPU=1`, the ' +
+      "main thread's time on the CPU and time runnable but waiting for it (`/proc/thread-self/schedstat`), and the " +
       "process's user and system CPU, minor page faults and involuntary context switches during each call):",
     '',
     ...(['no sweep', 'sweep'] as const).map((phase) => {
@@ -333,7 +341,7 @@ function markdown(report: {
                   `${String(call.method)} ${call.ms} ms at ${String(call.atMs)} ms${call.gc === true ? ' (a GC began inside)' : ''}` +
                   (call.userMs === undefined
                     ? ''
-                    : ` [user ${String(call.userMs)}, system ${String(call.systemMs)} ms, ${String(call.minorFaults)} faults, ${String(call.involuntarySwitches)} preemptions]`),
+                    : ` [main thread on the CPU ${ms2(call.mainCpuMs)} ms, waiting for it ${ms2(call.mainWaitMs)} ms; process user ${ms2(call.userMs)}, system ${ms2(call.systemMs)} ms, ${String(call.minorFaults)} faults, ${String(call.involuntarySwitches)} preemptions]`),
               )
               .join('; ')
       }`;

@@ -20,7 +20,7 @@
  * delay under saturating load also counts the queue of requests one loop
  * turn serves.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createHandler, createInteractions } from '@kraikub/adapter-http';
@@ -56,12 +56,26 @@ interface SlowCall {
   readonly minorFaults?: number;
   readonly majorFaults?: number;
   readonly involuntarySwitches?: number;
+  /** The main thread's own time on the CPU, and its time runnable but waiting for it (preempted), from schedstat. */
+  readonly mainCpuMs?: number;
+  readonly mainWaitMs?: number;
+}
+
+/** The main thread's scheduler statistics (ns on the CPU, ns waiting to run), from /proc/thread-self/schedstat. */
+function mainThreadSched(): { readonly cpuNs: number; readonly waitNs: number } | undefined {
+  try {
+    const [cpuNs, waitNs] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return { cpuNs: cpuNs as number, waitNs: waitNs as number };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * `TAIL_CALL_CPU=1`: read the process's resource usage around every store
- * call (two system calls each: a diagnostic, not for the figures), to tell
- * a slow call's own work from page faults and preemption.
+ * `TAIL_CALL_CPU=1`: read the process's resource usage and the main
+ * thread's scheduler statistics around every store call (a few system
+ * calls each: a diagnostic, not for the figures), to tell a slow call's own
+ * work from page faults and from the thread waiting for the CPU.
  */
 const callCpu = process.env.TAIL_CALL_CPU === '1';
 
@@ -76,7 +90,13 @@ serveApiTarget(async () => {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error('run with --expose-gc');
   const clock = { offset: 0, now: () => Date.now() + clock.offset };
-  const store = new MemoryGrantStore({ clock, sweepIntervalMs });
+  // `TAIL_SWEEP_SLICE` (from tail.ts's --sweep-slice): the store's slice; unset, its default.
+  const slice = process.env.TAIL_SWEEP_SLICE;
+  const store = new MemoryGrantStore({
+    clock,
+    sweepIntervalMs,
+    ...(slice === undefined ? {} : { sweepSlice: Number(slice) }),
+  });
   const created = clock.now();
   // The short-lived half expires well after window (a), whose clock is the real one; its buckets are
   // all due once the clock is `sweepIntervalMs` past that.
@@ -89,6 +109,7 @@ serveApiTarget(async () => {
       method,
       (...args: unknown[]) => {
         const cpu = callCpu ? process.resourceUsage() : undefined;
+        const sched = callCpu ? mainThreadSched() : undefined;
         const at = performance.now();
         const result = (store[method] as (...a: unknown[]) => Promise<unknown>).apply(store, args);
         if (calls !== undefined) {
@@ -98,6 +119,7 @@ serveApiTarget(async () => {
           if (ms > calls.maxMs) calls.maxMs = ms;
           if (ms > 1 && calls.slow.length < 10_000) {
             const after = cpu === undefined ? undefined : process.resourceUsage();
+            const schedAfter = sched === undefined ? undefined : mainThreadSched();
             calls.slow.push({
               method,
               at,
@@ -110,6 +132,12 @@ serveApiTarget(async () => {
                     minorFaults: after.minorPageFault - cpu.minorPageFault,
                     majorFaults: after.majorPageFault - cpu.majorPageFault,
                     involuntarySwitches: after.involuntaryContextSwitches - cpu.involuntaryContextSwitches,
+                  }),
+              ...(sched === undefined || schedAfter === undefined
+                ? {}
+                : {
+                    mainCpuMs: (schedAfter.cpuNs - sched.cpuNs) / 1e6,
+                    mainWaitMs: (schedAfter.waitNs - sched.waitNs) / 1e6,
                   }),
             });
           }

@@ -100,12 +100,14 @@ describe('MemoryGrantStore memory stays bounded by expiry', () => {
         expiresAt: clock.time + 60_000,
       });
     };
-    // The write after the interval starts the sweep and takes one slice (256 records) of it.
+    // Each write after the expiry drops one slice (64 records by default) of the expired ones.
+    for (let write = 1; write <= 7; write++) {
+      await saveCode();
+      expect(store.size).toBe(500 - 64 * write + write);
+    }
+    // The eighth write drops the last 52: only the new records are left.
     await saveCode();
-    expect(store.size).toBe(500 - 256 + 1);
-    // The next write finishes it: only the new records are left.
-    await saveCode();
-    expect(store.size).toBe(2);
+    expect(store.size).toBe(8);
   });
 
   test('a sweep slice is bounded: one write looks at sweepSlice records at most', async () => {
