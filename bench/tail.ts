@@ -6,7 +6,8 @@
  * resolution 1 ms) and garbage collections in each window.
  *
  *   cd bench && node --import tsx tail.ts [--smoke] [--grants=500000] [--reps=3] [--warmup=2]
- *     [--duration=5] [--connections=50] [--codes=175000] [--rate=0] [--profile] [--out=results/tail]
+ *     [--duration=5] [--connections=50] [--codes=175000] [--rate=0] [--profile] [--sweep-slice=N]
+ *     [--workers-core=N] [--out=results/tail]
  *
  * The server (`targets/api-tail.ts`, `--expose-gc --max-old-space-size=8192`)
  * runs pinned to core 0 and is started afresh for each repetition: it fills
@@ -27,6 +28,8 @@
  * due (a server below its capacity, as a provider usually runs). Every store
  * call is timed in the server (`targets/api-tail.ts`), and `--profile` takes
  * a V8 CPU profile of each window (summaries in `<out>/profile-<phase>.txt`).
+ * `--workers-core=1` moves every server thread but the main one to core 1
+ * (a diagnostic: do V8's background threads preempt the event loop?).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -55,6 +58,8 @@ const connections = Number(args.get('connections') || 50);
 /** Requests a second, paced; 0: as fast as the server answers. */
 const rate = Number(args.get('rate') || 0);
 const profile = args.has('profile');
+/** Move the server's threads but the main one to this core (a diagnostic); undefined: they stay with it. */
+const workersCore = args.get('workers-core') || undefined;
 /** The store's `sweepSlice`; undefined: its default. */
 const sweepSlice = args.get('sweep-slice') || undefined;
 /** Extra V8/Node flags for the server (e.g. `--single-threaded-gc`), comma-separated. */
@@ -94,6 +99,10 @@ interface ServerWindow {
   /** CPU seconds in the window: the main thread, V8's background threads (concurrent GC work). */
   readonly mainThreadCpu: number;
   readonly v8WorkerCpu: number;
+  /** CPU seconds on the server's core not spent by the server (and the softirq and steal time on it). */
+  readonly coreOtherCpu: number;
+  readonly coreSoftirqCpu: number;
+  readonly coreStealCpu: number;
   /** The window's CPU profile summary, with `--profile`. */
   readonly profile?: string;
 }
@@ -141,7 +150,10 @@ async function main(): Promise<void> {
   for (let rep = 1; rep <= reps; rep++) {
     const target = await startApiTarget(
       'api-tail.ts',
-      sweepSlice === undefined ? {} : { TAIL_SWEEP_SLICE: sweepSlice },
+      {
+        ...(sweepSlice === undefined ? {} : { TAIL_SWEEP_SLICE: sweepSlice }),
+        ...(workersCore === undefined ? {} : { TAIL_WORKERS_CORE: workersCore }),
+      },
       ['--expose-gc', '--max-old-space-size=8192', ...nodeFlags],
     );
     try {
@@ -235,6 +247,9 @@ async function main(): Promise<void> {
           cpuUsPerOk: spread(mine.map((r) => r.load.cpuUsPerOk)),
           mainUsPerOk: spread(mine.map((r) => perOk(r.server.mainThreadCpu, r.load.ok))),
           v8WorkerUsPerOk: spread(mine.map((r) => perOk(r.server.v8WorkerCpu, r.load.ok))),
+          coreOtherMs: spread(mine.map((r) => Math.round(r.server.coreOtherCpu * 1000))),
+          coreSoftirqMs: spread(mine.map((r) => Math.round(r.server.coreSoftirqCpu * 1000))),
+          coreStealMs: spread(mine.map((r) => Math.round(r.server.coreStealCpu * 1000))),
         },
       ];
     }),
@@ -253,6 +268,7 @@ async function main(): Promise<void> {
       rate,
       nodeFlags,
       sweepSlice: sweepSlice === undefined ? 'default' : Number(sweepSlice),
+      workersCore: workersCore === undefined ? 'with the main thread' : Number(workersCore),
       callCpu: process.env.TAIL_CALL_CPU === '1',
       codesPerWindow: codes,
     },
@@ -296,6 +312,9 @@ function markdown(report: {
     ['server CPU µs per exchange', 'cpuUsPerOk', 1],
     ['… main thread', 'mainUsPerOk', 1],
     ["… other threads (V8's concurrent GC, libuv)", 'v8WorkerUsPerOk', 1],
+    ["the server's core busy with anything else, ms in the window", 'coreOtherMs', 0],
+    ['… of it softirq (network), ms', 'coreSoftirqMs', 0],
+    ['… of it stolen by the hypervisor, ms', 'coreStealMs', 0],
   ];
   const none = report.summary['no sweep'] ?? {};
   const sweep = report.summary.sweep ?? {};

@@ -20,7 +20,8 @@
  * delay under saturating load also counts the queue of requests one loop
  * turn serves.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createHandler, createInteractions } from '@kraikub/adapter-http';
@@ -85,6 +86,49 @@ const sweepIntervalMs = 30_000;
 const shortLife = 180_000;
 /** Codes live 10 minutes (the longest RFC 6749 allows), so the clock's jump does not expire them. */
 const codeTtlSeconds = 600;
+
+/**
+ * `TAIL_WORKERS_CORE=N` (tail.ts's `--workers-core=N`): move every thread
+ * but the main one (V8's background threads, libuv's pool) to core N once
+ * the server is up, so they no longer share the main thread's core: a
+ * diagnostic of what preempts the event loop, not a setting for the figures.
+ */
+function moveWorkerThreads(core: string): number {
+  let moved = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    if (Number(tid) === process.pid) continue;
+    if (spawnSync('taskset', ['-cp', core, tid], { stdio: 'ignore' }).status === 0) moved++;
+  }
+  return moved;
+}
+
+/** Jiffies (1/100 s) of one core, from /proc/stat: busy in all (every kind but idle and iowait), softirq, steal. */
+function coreTicks(core: number): {
+  readonly busy: number;
+  readonly softirq: number;
+  readonly steal: number;
+} {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`cpu${core} `));
+    const [user, nice, system, , , irq, softirq, steal] = (line ?? '').split(/\s+/).slice(1).map(Number);
+    const busy = [user, nice, system, irq, softirq, steal].reduce<number>((sum, v) => sum + (v ?? 0), 0);
+    return { busy, softirq: softirq ?? 0, steal: steal ?? 0 };
+  } catch {
+    return { busy: 0, softirq: 0, steal: 0 };
+  }
+}
+
+/** The core the main thread last ran on (field 39 of /proc/thread-self/stat). */
+function currentCore(): number {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]);
+  } catch {
+    return 0;
+  }
+}
 
 serveApiTarget(async () => {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -182,6 +226,9 @@ serveApiTarget(async () => {
         /** The window's name, for the raw profile's file name. */
         readonly label: string;
         readonly threadsAtStart: { readonly main: number; readonly other: number };
+        /** The server's core (pinned: the main thread's) and its counters at the start. */
+        readonly core: number;
+        readonly coreAtStart: ReturnType<typeof coreTicks>;
         readonly poll: NodeJS.Timeout;
         readonly startedAt: number;
         readonly sizeBefore: number;
@@ -212,6 +259,9 @@ serveApiTarget(async () => {
       case 'mint':
         return mintCodes(server, request, Number(command.count));
       case 'start': {
+        const workersCore = process.env.TAIL_WORKERS_CORE;
+        if (workersCore !== undefined && moveWorkerThreads(workersCore) === 0)
+          throw new Error('TAIL_WORKERS_CORE: no thread could be moved');
         const loop = monitorEventLoopDelay({ resolution: 1 });
         const gcs: { at: number; ms: number }[] = [];
         const observer = new PerformanceObserver((list) => {
@@ -243,6 +293,8 @@ serveApiTarget(async () => {
         }, 5);
         current = {
           threadsAtStart: threadCpuSeconds(process.pid),
+          core: currentCore(),
+          coreAtStart: coreTicks(currentCore()),
           label: typeof command.label === 'string' ? command.label : 'window',
           loop,
           observer,
@@ -264,6 +316,7 @@ serveApiTarget(async () => {
         w.loop.disable();
         clearInterval(w.poll);
         const threadsAtEnd = threadCpuSeconds(process.pid);
+        const coreAtEnd = coreTicks(w.core);
         const timing = calls as NonNullable<typeof calls>;
         calls = undefined;
         let profile: string | undefined;
@@ -315,6 +368,30 @@ serveApiTarget(async () => {
             })),
           /** CPU seconds in the window of the main thread and of the other threads (V8's background threads: the GC's concurrent work). */
           mainThreadCpu: round(threadsAtEnd.main - w.threadsAtStart.main),
+          /**
+           * CPU seconds the server's core was busy with anything but this process in the window (other
+           * processes, kernel threads, interrupts; from /proc/stat less this process's own time), and the
+           * softirq and steal time in it. Only meaningful when the server is pinned to that core.
+           */
+          coreOtherCpu: round(
+            (coreAtEnd.busy - w.coreAtStart.busy) / 100 -
+              (threadsAtEnd.main - w.threadsAtStart.main) -
+              // Moved threads ran elsewhere: only the main thread's time is on this core then.
+              (process.env.TAIL_WORKERS_CORE === undefined ? threadsAtEnd.other - w.threadsAtStart.other : 0),
+          ),
+          coreSoftirqCpu: round((coreAtEnd.softirq - w.coreAtStart.softirq) / 100),
+          coreStealCpu: round((coreAtEnd.steal - w.coreAtStart.steal) / 100),
+          /** Each thread's allowed cores and CPU seconds so far (main thread first). */
+          threads: readdirSync('/proc/self/task').map((tid) => {
+            const status = readFileSync(`/proc/self/task/${tid}/status`, 'utf8');
+            const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+            const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            return {
+              tid: Number(tid),
+              cores: /Cpus_allowed_list:\s*(\S+)/.exec(status)?.[1] ?? '?',
+              cpu: (Number(fields[11]) + Number(fields[12])) / 100,
+            };
+          }),
           v8WorkerCpu: round(threadsAtEnd.other - w.threadsAtStart.other),
           ...(profile === undefined ? {} : { profile }),
           sizeBefore: w.sizeBefore,
