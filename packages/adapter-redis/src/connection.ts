@@ -1,4 +1,5 @@
 import { StorageUnavailableError } from '@kraikub/core';
+import { DeadlineSlots } from './lib/deadlines.ts';
 import { RedisReplyError, storeError } from './lib/errors.ts';
 import type { LuaScript } from './lib/scripts.ts';
 import { positiveMs, timedOut, withTimeout } from './lib/timeout.ts';
@@ -70,7 +71,8 @@ export interface RedisConnectionOptions {
   /**
    * How long one command may take, from the call to the reply, before it
    * fails with `StorageUnavailableError` (core answers `temporarily_unavailable`).
-   * Default 1000 ms.
+   * Commands started within a tenth of this share one timer, so a command
+   * fails after this long and at most a tenth more. Default 1000 ms.
    */
   readonly commandTimeoutMs?: number;
   /** Called with every error the client emits (lost connections, reconnect failures): for logs. */
@@ -109,6 +111,8 @@ export class RedisConnection {
   readonly client: RedisClientLike | RedisClusterLike;
   /** The limit of one command, in ms. */
   readonly commandTimeoutMs: number;
+  /** The commands' time limits, a slot of commands sharing one signal and timer at a time. */
+  readonly #deadlines: DeadlineSlots;
 
   constructor(client: RedisClientLike | RedisClusterLike, options: RedisConnectionOptions = {}) {
     if (typeof client?.sendCommand !== 'function') {
@@ -121,6 +125,7 @@ export class RedisConnection {
     }
     this.client = client;
     this.commandTimeoutMs = positiveMs(options.commandTimeoutMs, 1000, 'commandTimeoutMs');
+    this.#deadlines = new DeadlineSlots(this.commandTimeoutMs);
     const onError = options.onError;
     if (onError !== undefined) client.on('error', onError);
     else if (client.listenerCount('error') === 0) client.on('error', () => undefined);
@@ -133,7 +138,7 @@ export class RedisConnection {
 
   /**
    * Sends one command, routed (on a Cluster) by `key`. Rejects with
-   * `StorageUnavailableError` after `commandTimeoutMs` or on any connection
+   * `StorageUnavailableError` after `commandTimeoutMs` (at most a tenth more) or on any connection
    * failure, and with {@link RedisReplyError} for other error replies.
    *
    * @example
@@ -148,22 +153,18 @@ export class RedisConnection {
     options: { readonly key?: string; readonly readOnly?: boolean } = {},
   ): Promise<unknown> {
     const what = args[0] ?? 'command';
-    const controller = new AbortController();
+    const client = this.client;
     try {
-      const client = this.client;
-      const signal = controller.signal;
-      const pending = isCluster(client)
-        ? client.sendCommand(options.key, options.readOnly, [...args], { abortSignal: signal })
-        : client.sendCommand([...args], { abortSignal: signal });
-      // A reply or rejection after the timeout has nobody waiting: keep it from being unhandled.
-      pending.catch(() => undefined);
-      // On timeout, drops the command if it was not written yet; one already sent may still run,
-      // and its caller answers 503 and issues nothing: fail closed.
-      const reply = await withTimeout(pending, this.commandTimeoutMs, () => controller.abort());
-      if (reply === timedOut) {
-        throw new StorageUnavailableError(`redis: ${what} timed out after ${this.commandTimeoutMs} ms`);
-      }
-      return reply;
+      // On timeout (after commandTimeoutMs, at most a tenth more), the command is dropped if it was
+      // not written yet; one already sent may still run, and its caller answers 503 and issues
+      // nothing: fail closed.
+      return await this.#deadlines.run(
+        (abortSignal) =>
+          isCluster(client)
+            ? client.sendCommand(options.key, options.readOnly, [...args], { abortSignal })
+            : client.sendCommand([...args], { abortSignal }),
+        () => new StorageUnavailableError(`redis: ${what} timed out after ${this.commandTimeoutMs} ms`),
+      );
     } catch (error) {
       throw storeError(error, what);
     }
