@@ -23,7 +23,7 @@ export interface MemoryGrantStoreOptions {
   /**
    * How late an expired record may be dropped, in ms of clock time: records
    * are filed by expiry in buckets this wide, and a bucket is swept once
-   * all of it has expired. Default 30 000.
+   * all of it has expired. Default 30 000 (at least 1).
    */
   readonly sweepIntervalMs?: number;
   /**
@@ -110,7 +110,7 @@ export class MemoryGrantStore implements GrantStore {
 
   constructor(options: MemoryGrantStoreOptions = {}) {
     this.#clock = options.clock ?? systemClock;
-    this.#wheel = new ExpiryWheel<Kind>(options.sweepIntervalMs ?? 30_000, 4);
+    this.#wheel = new ExpiryWheel<Kind>(Math.max(1, options.sweepIntervalMs ?? 30_000), 4);
     this.#sweepSlice = Math.max(1, options.sweepSlice ?? 64);
     this.#expire = (kind, key) => {
       const now = this.#now;

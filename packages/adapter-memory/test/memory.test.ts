@@ -281,3 +281,28 @@ describe('MemoryGrantStore expiry index', () => {
     expect(store.size).toBe(0);
   });
 });
+
+describe('MemoryGrantStore options', () => {
+  test('a sweepIntervalMs of 0 drops expired records at the next write, as before the expiry index', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryGrantStore({ clock, sweepIntervalMs: 0 });
+    const record = {
+      grantId: 'g',
+      clientId: 'c',
+      scopes: [],
+      issuedAt: clock.time,
+      expiresAt: clock.time + 10,
+    };
+    await store.issueTokens({ grantId: 'g', accessToken: { key: { hash: 'a', grantId: 'g' }, record } });
+    clock.time += 11;
+    await store.revokeAccessToken({ hash: 'none', grantId: 'none' });
+    await store.issueTokens({
+      grantId: 'h',
+      accessToken: {
+        key: { hash: 'b', grantId: 'h' },
+        record: { ...record, grantId: 'h', expiresAt: clock.time + 10 },
+      },
+    });
+    expect(Object.keys(store.snapshot().accessTokens)).toEqual(['b']);
+  });
+});
