@@ -1,3 +1,9 @@
+/** Keys per chunk of a bucket's list: a new chunk costs a small allocation, never a copy. */
+const chunkSize = 1024;
+
+/** A bucket: for each kind, its keys in chunks of `chunkSize`. */
+type Bucket = string[][][];
+
 /**
  * Keys filed by when they expire, so expired keys can be found without
  * looking at live ones: a timing wheel with buckets `width` ms wide.
@@ -16,16 +22,10 @@
  * of thousands of keys, and growing one array that long would copy it
  * whole, holding the event loop for milliseconds.
  */
-/** Keys per chunk of a bucket's list: a new chunk costs a small allocation, never a copy. */
-const chunkSize = 1024;
-
-/** A bucket: for each kind, its keys in chunks of `chunkSize`. */
-type Bucket = string[][][];
-
 export class ExpiryWheel<K extends number> {
   readonly #width: number;
   readonly #kinds: number;
-  /** Bucket number -> its keys, one array per kind. */
+  /** Bucket number -> its keys, a list of chunks per kind. */
   readonly #buckets = new Map<number, Bucket>();
   /** Bucket numbers, a binary min-heap: the next bucket to come due is at the top. */
   readonly #heap: number[] = [];
