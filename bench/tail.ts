@@ -39,6 +39,7 @@ import { client } from './lib/target.ts';
 import {
   argsOf,
   cell,
+  cpuUsPerOk,
   loadWindow,
   machine,
   type PlannedRequest,
@@ -131,9 +132,6 @@ const success = (status: number, text: string) =>
 
 /** A figure in ms with two decimals, or a dash. */
 const ms2 = (value: unknown) => (typeof value === 'number' ? value.toFixed(2) : '–');
-
-/** CPU µs per successful exchange (the window's thread CPU seconds over its successes). */
-const perOk = (seconds: number, ok: number) => (ok === 0 ? undefined : Math.round((seconds * 1e7) / ok) / 10);
 
 async function main(): Promise<void> {
   pinSelf(1);
@@ -245,8 +243,8 @@ async function main(): Promise<void> {
           storeMaxWithoutGcMs: spread(mine.map((r) => r.server.storeMaxWithoutGcMs)),
           sweepDoneMs: spread(mine.map((r) => r.server.sweepDoneMs)),
           cpuUsPerOk: spread(mine.map((r) => r.load.cpuUsPerOk)),
-          mainUsPerOk: spread(mine.map((r) => perOk(r.server.mainThreadCpu, r.load.ok))),
-          v8WorkerUsPerOk: spread(mine.map((r) => perOk(r.server.v8WorkerCpu, r.load.ok))),
+          mainUsPerOk: spread(mine.map((r) => cpuUsPerOk(r.server.mainThreadCpu, r.load.ok))),
+          v8WorkerUsPerOk: spread(mine.map((r) => cpuUsPerOk(r.server.v8WorkerCpu, r.load.ok))),
           coreOtherMs: spread(mine.map((r) => Math.round(r.server.coreOtherCpu * 1000))),
           coreSoftirqMs: spread(mine.map((r) => Math.round(r.server.coreSoftirqCpu * 1000))),
           coreStealMs: spread(mine.map((r) => Math.round(r.server.coreStealCpu * 1000))),

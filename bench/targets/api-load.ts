@@ -168,6 +168,35 @@ export interface WindowResult {
 
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
+/** CPU µs per successful response, to 0.1 µs: `cpuSeconds` of CPU time over `ok` successes. */
+export function cpuUsPerOk(cpuSeconds: number | undefined, ok: number): number | undefined {
+  return cpuSeconds === undefined || ok === 0 ? undefined : Math.round((cpuSeconds * 1e7) / ok) / 10;
+}
+
+/** A window's result from its counts, its latencies (sorted here) and its server CPU seconds. */
+function windowResult(
+  counts: Pick<WindowResult, 'ok' | 'responses' | 'errors' | 'timeouts' | 'exhausted'> & {
+    readonly firstFailure: WindowResult['firstFailure'] | undefined;
+  },
+  seconds: number,
+  latencies: number[],
+  cpu: number | undefined,
+): WindowResult {
+  latencies.sort((a, b) => a - b);
+  const { firstFailure, ...rest } = counts;
+  return {
+    ...rest,
+    seconds: round3(seconds),
+    rps: Math.round(counts.ok / seconds),
+    p50: round3(quantile(latencies, 0.5)),
+    p99: round3(quantile(latencies, 0.99)),
+    max: round3(latencies.at(-1) ?? 0),
+    cpuUsPerOk: cpuUsPerOk(cpu, counts.ok),
+    serverCpu: cpu === undefined ? undefined : round3(cpu / seconds),
+    ...(firstFailure === undefined ? {} : { firstFailure }),
+  };
+}
+
 /** The `q` quantile of sorted values (nearest rank). */
 export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -268,24 +297,22 @@ export function loadWindow(options: WindowOptions): Promise<WindowResult> {
         if (windowStart === 0)
           return reject(new Error('the requests ran out before the timed window started'));
         if (counting) finish();
-        const seconds = (windowEnd - windowStart) / 1000;
-        latencies.sort((a, b) => a - b);
         const cpu = cpuStart === undefined || cpuEnd === undefined ? undefined : cpuEnd - cpuStart;
-        resolve({
-          ok,
-          responses,
-          errors: result.errors,
-          timeouts: result.timeouts,
-          seconds: round3(seconds),
-          rps: Math.round(ok / seconds),
-          p50: round3(quantile(latencies, 0.5)),
-          p99: round3(quantile(latencies, 0.99)),
-          max: round3(latencies.at(-1) ?? 0),
-          cpuUsPerOk: cpu === undefined || ok === 0 ? undefined : Math.round((cpu * 1e7) / ok) / 10,
-          serverCpu: cpu === undefined ? undefined : round3(cpu / seconds),
-          exhausted,
-          ...(firstFailure === undefined ? {} : { firstFailure }),
-        });
+        resolve(
+          windowResult(
+            {
+              ok,
+              responses,
+              errors: result.errors,
+              timeouts: result.timeouts,
+              exhausted,
+              firstFailure,
+            },
+            (windowEnd - windowStart) / 1000,
+            latencies,
+            cpu,
+          ),
+        );
       },
     );
   });
@@ -387,24 +414,15 @@ export function paceWindow(options: WindowOptions & { readonly rate: number }): 
       agent.destroy();
       if (cpuStart === undefined)
         return reject(new Error('the requests ran out before the timed window started'));
-      const seconds = ((exhausted ? lastDueInWindow : windowEnd) - windowStart) / 1000;
-      latencies.sort((a, b) => a - b);
       const cpu = cpuEnd === undefined ? undefined : cpuEnd - cpuStart;
-      resolve({
-        ok,
-        responses,
-        errors,
-        timeouts: inFlight,
-        seconds: round3(seconds),
-        rps: Math.round(ok / seconds),
-        p50: round3(quantile(latencies, 0.5)),
-        p99: round3(quantile(latencies, 0.99)),
-        max: round3(latencies.at(-1) ?? 0),
-        cpuUsPerOk: cpu === undefined || ok === 0 ? undefined : Math.round((cpu * 1e7) / ok) / 10,
-        serverCpu: cpu === undefined ? undefined : round3(cpu / seconds),
-        exhausted,
-        ...(firstFailure === undefined ? {} : { firstFailure }),
-      });
+      resolve(
+        windowResult(
+          { ok, responses, errors, timeouts: inFlight, exhausted, firstFailure },
+          ((exhausted ? lastDueInWindow : windowEnd) - windowStart) / 1000,
+          latencies,
+          cpu,
+        ),
+      );
     }, 1);
   });
 }
