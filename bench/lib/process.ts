@@ -97,13 +97,26 @@ export function spawnNode(
   });
 }
 
+/**
+ * A `stat` file of /proc (`/proc/<pid>/stat`, `/proc/<pid>/task/<tid>/stat`,
+ * `/proc/thread-self/stat`) as its fields from the third on (after the
+ * name, which may hold spaces): field N of `man proc` is at index N - 3.
+ * Throws where there is no such file.
+ */
+export function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** User + system CPU seconds of stat fields (fields 14 and 15, utime and stime, in 1/100 s). */
+export function statCpuSeconds(fields: readonly string[]): number {
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** CPU time (user + system) of a process in seconds, from /proc; undefined where there is none. */
 export function cpuSeconds(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 (utime, stime), counted from 1; we dropped the first two.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return statCpuSeconds(statFields(`/proc/${pid}/stat`));
   } catch {
     return undefined;
   }
@@ -121,9 +134,7 @@ export function threadCpuSeconds(pid: number): { readonly main: number; readonly
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+        const seconds = statCpuSeconds(statFields(`/proc/${pid}/task/${tid}/stat`));
         if (Number(tid) === pid) main += seconds;
         else other += seconds;
       } catch {

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
+import type { CpuProfile } from './cpu-profile.ts';
 import type { Command, Message, StoreStats, WindowStats, Work } from './protocol.ts';
 
 /** The one client every target registers. */
@@ -163,21 +164,30 @@ function heap(action: 'start' | 'stop'): WindowStats | undefined {
 
 let session: Session | undefined;
 
-/** The V8 CPU profiler over the inspector protocol: only the measured window, main thread only. */
-async function profile(action: 'start' | 'stop', file: string): Promise<void> {
+/**
+ * The V8 CPU profiler over the inspector protocol: only the measured window,
+ * main thread only, sampling every `intervalUs` µs. `stop` writes the
+ * profile to `file` and returns it.
+ */
+export async function profile(
+  action: 'start' | 'stop',
+  file: string,
+  intervalUs = 100,
+): Promise<CpuProfile | undefined> {
   if (action === 'start') {
     session = new Session();
     session.connect();
     await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.setSamplingInterval', { interval: intervalUs });
     await session.post('Profiler.start');
-    return;
+    return undefined;
   }
   if (session === undefined) throw new Error('the profiler was not started');
   const { profile: result } = await session.post('Profiler.stop');
   writeFileSync(file, JSON.stringify(result));
   session.disconnect();
   session = undefined;
+  return result as unknown as CpuProfile;
 }
 
 function describe(cause: unknown): string {

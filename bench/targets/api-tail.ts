@@ -21,15 +21,15 @@
  * turn serves.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createHandler, createInteractions } from '@kraikub/adapter-http';
 import { nodeCrypto, toNodeHandler } from '@kraikub/adapter-http/node';
 import { MemoryGrantStore, MemoryInteractionStore } from '@kraikub/adapter-memory';
 import type { GrantStore, TokenIssue } from '@kraikub/core';
-import { type CpuProfile, summarise } from '../lib/cpu-profile.ts';
-import { benchDir, threadCpuSeconds } from '../lib/process.ts';
+import { summarise } from '../lib/cpu-profile.ts';
+import { benchDir, statCpuSeconds, statFields, threadCpuSeconds } from '../lib/process.ts';
+import { profile } from '../lib/target.ts';
 import { apiServer, mintCodes, serveApiTarget } from './api-common.ts';
 
 /** The store's methods, each timed when called. */
@@ -93,6 +93,9 @@ const codeTtlSeconds = 600;
  * the server is up, so they no longer share the main thread's core: a
  * diagnostic of what preempts the event loop, not a setting for the figures.
  */
+const workersCore = process.env.TAIL_WORKERS_CORE;
+
+/** Moves every thread of this process but the main one to `core`; how many moved. */
 function moveWorkerThreads(core: string): number {
   let moved = 0;
   for (const tid of readdirSync('/proc/self/task')) {
@@ -123,8 +126,7 @@ function coreTicks(core: number): {
 /** The core the main thread last ran on (field 39 of /proc/thread-self/stat). */
 function currentCore(): number {
   try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36]);
+    return Number(statFields('/proc/thread-self/stat')[36]);
   } catch {
     return 0;
   }
@@ -222,9 +224,8 @@ serveApiTarget(async () => {
         readonly observer: PerformanceObserver;
         /** Each collection: when it began (`performance.now()` time) and how long it took. */
         readonly gcs: { readonly at: number; readonly ms: number }[];
-        readonly profiler: Session | undefined;
-        /** The window's name, for the raw profile's file name. */
-        readonly label: string;
+        /** The raw profile's file, when the window is profiled. */
+        readonly profileFile: string | undefined;
         readonly threadsAtStart: { readonly main: number; readonly other: number };
         /** The server's core (pinned: the main thread's) and its counters at the start. */
         readonly core: number;
@@ -259,7 +260,6 @@ serveApiTarget(async () => {
       case 'mint':
         return mintCodes(server, request, Number(command.count));
       case 'start': {
-        const workersCore = process.env.TAIL_WORKERS_CORE;
         if (workersCore !== undefined && moveWorkerThreads(workersCore) === 0)
           throw new Error('TAIL_WORKERS_CORE: no thread could be moved');
         const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -268,20 +268,16 @@ serveApiTarget(async () => {
           for (const entry of list.getEntries()) gcs.push({ at: entry.startTime, ms: entry.duration });
         });
         observer.observe({ entryTypes: ['gc'] });
-        let profiler: Session | undefined;
-        if (command.profile === true) {
-          profiler = new Session();
-          profiler.connect();
-          await profiler.post('Profiler.enable');
-          await profiler.post('Profiler.setSamplingInterval', { interval: 250 });
-          await profiler.post('Profiler.start');
-        }
+        const label = typeof command.label === 'string' ? command.label : 'window';
+        const profileFile = command.profile === true ? `${benchDir}tmp/tail-${label}.cpuprofile` : undefined;
+        if (profileFile !== undefined) await profile('start', profileFile, 250);
         if (command.sweep === true) {
           // Past the due sweep: the next write starts it, a slice per write from then on.
           clock.offset = sweepDue + 1 - Date.now();
         }
         const sizeBefore = store.size;
         const startedAt = performance.now();
+        const core = currentCore();
         // The sweep is done when the store is smallest: deletions stop, each exchange adds two records.
         const poll = setInterval(() => {
           if (current === undefined) return;
@@ -293,13 +289,12 @@ serveApiTarget(async () => {
         }, 5);
         current = {
           threadsAtStart: threadCpuSeconds(process.pid),
-          core: currentCore(),
-          coreAtStart: coreTicks(currentCore()),
-          label: typeof command.label === 'string' ? command.label : 'window',
+          core,
+          coreAtStart: coreTicks(core),
           loop,
           observer,
           gcs,
-          profiler,
+          profileFile,
           poll,
           startedAt,
           sizeBefore,
@@ -319,14 +314,10 @@ serveApiTarget(async () => {
         const coreAtEnd = coreTicks(w.core);
         const timing = calls as NonNullable<typeof calls>;
         calls = undefined;
-        let profile: string | undefined;
-        if (w.profiler !== undefined) {
-          const { profile: taken } = await w.profiler.post('Profiler.stop');
-          w.profiler.disconnect();
-          const file = `${benchDir}tmp/tail-${w.label}.cpuprofile`;
-          writeFileSync(file, JSON.stringify(taken));
-          profile = `${summarise(taken as unknown as CpuProfile)}\n(raw profile: ${file.replace(benchDir, 'bench/')})\n`;
-        }
+        let summary: string | undefined;
+        const taken = w.profileFile === undefined ? undefined : await profile('stop', w.profileFile);
+        if (taken !== undefined && w.profileFile !== undefined)
+          summary = `${summarise(taken)}\n(raw profile: ${w.profileFile.replace(benchDir, 'bench/')})\n`;
         // Let the observer deliver the last collections.
         await new Promise((resolve) => setTimeout(resolve, 20));
         w.observer.disconnect();
@@ -377,23 +368,21 @@ serveApiTarget(async () => {
             (coreAtEnd.busy - w.coreAtStart.busy) / 100 -
               (threadsAtEnd.main - w.threadsAtStart.main) -
               // Moved threads ran elsewhere: only the main thread's time is on this core then.
-              (process.env.TAIL_WORKERS_CORE === undefined ? threadsAtEnd.other - w.threadsAtStart.other : 0),
+              (workersCore === undefined ? threadsAtEnd.other - w.threadsAtStart.other : 0),
           ),
           coreSoftirqCpu: round((coreAtEnd.softirq - w.coreAtStart.softirq) / 100),
           coreStealCpu: round((coreAtEnd.steal - w.coreAtStart.steal) / 100),
           /** Each thread's allowed cores and CPU seconds so far (main thread first). */
           threads: readdirSync('/proc/self/task').map((tid) => {
             const status = readFileSync(`/proc/self/task/${tid}/status`, 'utf8');
-            const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-            const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
             return {
               tid: Number(tid),
               cores: /Cpus_allowed_list:\s*(\S+)/.exec(status)?.[1] ?? '?',
-              cpu: (Number(fields[11]) + Number(fields[12])) / 100,
+              cpu: statCpuSeconds(statFields(`/proc/self/task/${tid}/stat`)),
             };
           }),
           v8WorkerCpu: round(threadsAtEnd.other - w.threadsAtStart.other),
-          ...(profile === undefined ? {} : { profile }),
+          ...(summary === undefined ? {} : { profile: summary }),
           sizeBefore: w.sizeBefore,
           minSize: w.minSize,
           sizeAfter,
